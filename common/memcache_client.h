@@ -1,0 +1,128 @@
+// MemcacheClient: one connection to a memcached-protocol node (stock memcached or
+// mcscale-node), text protocol, every call bounded by a timeout that returns
+// Status::Timeout instead of hanging. After a timeout or I/O error the connection is closed
+// (its stream position is unknown) and the next call reconnects.
+//
+// Not thread-safe: one client per thread (or a pool of them).
+#ifndef MCSCALE_COMMON_MEMCACHE_CLIENT_H_
+#define MCSCALE_COMMON_MEMCACHE_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/host_port.h"
+#include "common/status.h"
+
+namespace mcscale {
+
+struct CacheItem {
+  std::string value;
+  uint32_t flags = 0;
+  uint64_t cas = 0;
+};
+
+// One store of a pipelined batch.
+struct StoreRequest {
+  std::string key;
+  std::string value;
+  uint32_t flags = 0;
+  int64_t ttl = 0;  // memcached exptime: 0 none, <= 30 days relative, else absolute
+};
+
+// One line of `lru_crawler metadump`: the key (URL-decoded) and its metadata.
+struct MetadumpEntry {
+  std::string key;
+  int64_t exp = -1;   // absolute unix time, -1 for never
+  int64_t la = 0;     // last access, unix time
+  uint64_t cas = 0;
+  bool fetched = false;
+  int cls = 0;
+  int64_t size = 0;
+};
+
+// Reply of a meta command (mg/ms/md): the code ("VA", "HD", "EN", "NS", "EX", "NF", "MN")
+// its flags as single-letter -> token, and the value for VA.
+struct MetaReply {
+  std::string code;
+  std::map<char, std::string> flags;
+  std::optional<std::string> value;
+};
+
+class MemcacheClient {
+ public:
+  // Default: 1000 ms per call (connect included).
+  explicit MemcacheClient(HostPort address, int64_t timeout_ms = 1000);
+  ~MemcacheClient();
+  MemcacheClient(const MemcacheClient&) = delete;
+  MemcacheClient& operator=(const MemcacheClient&) = delete;
+  MemcacheClient(MemcacheClient&& other) noexcept;
+
+  const HostPort& address() const { return address_; }
+  int64_t timeout_ms() const { return timeout_ms_; }
+  void set_timeout_ms(int64_t ms) { timeout_ms_ = ms; }
+  bool connected() const { return fd_ >= 0; }
+  void Close();
+
+  // nullopt on a miss.
+  Result<std::optional<CacheItem>> Get(const std::string& key);
+  // Pipelined: the keys are sent in `get k1 k2 ...` commands of up to 100 keys, all written
+  // before the replies are read. Returns only the hits.
+  Result<std::map<std::string, CacheItem>> MultiGet(const std::vector<std::string>& keys);
+  Status Set(const std::string& key, const std::string& value, uint32_t flags = 0, int64_t ttl = 0);
+  // false when the key already existed (NOT_STORED).
+  Result<bool> Add(const std::string& key, const std::string& value, uint32_t flags = 0, int64_t ttl = 0);
+  // false when the key did not exist (NOT_FOUND).
+  Result<bool> Delete(const std::string& key);
+  // Pipelined add of every request: one result per request (true stored, false existed).
+  Result<std::vector<bool>> AddMany(const std::vector<StoreRequest>& requests);
+  // Pipelined delete of every key: one result per key (true deleted, false not found).
+  Result<std::vector<bool>> DeleteMany(const std::vector<std::string>& keys);
+  Status FlushAll();
+
+  // Meta commands: `mg KEY FLAGS...`, `ms KEY DATALEN FLAGS...` + value, `md KEY FLAGS...`.
+  // `flags` are the space-separated tokens, e.g. "v f t" or "MS T0 F5". Keys are sent as
+  // given (no base64).
+  Result<MetaReply> MetaGet(const std::string& key, const std::string& flags);
+  Result<MetaReply> MetaSet(const std::string& key, const std::string& value, const std::string& flags);
+  Result<MetaReply> MetaDelete(const std::string& key, const std::string& flags);
+
+  // `stats` or `stats <group>` (e.g. "settings"): name -> value.
+  Result<std::map<std::string, std::string>> Stats(const std::string& group = "");
+  // Sends one command line (without CRLF) and returns its one-line reply without CRLF,
+  // e.g. Command("cache_memlimit 64") -> "OK".
+  Result<std::string> Command(const std::string& line);
+
+  // Enumerates every key with `lru_crawler metadump hash`, calling `fn` per entry as the
+  // dump streams in. A BUSY answer (another dump running) is retried every 100 ms until
+  // `busy_timeout_ms`. The per-read timeout applies between chunks, not to the whole dump.
+  Status MetadumpHash(const std::function<void(const MetadumpEntry&)>& fn, int64_t busy_timeout_ms = 30000);
+
+ private:
+  Status EnsureConnected();
+  Status WriteAll(const std::string& data);
+  // Reads one CRLF-terminated line (without CRLF).
+  Result<std::string> ReadLine();
+  // Reads exactly n bytes plus the trailing CRLF.
+  Result<std::string> ReadData(size_t n);
+  Status Fail(Status st);  // closes the connection and returns st
+
+  HostPort address_;
+  int64_t timeout_ms_;
+  int fd_ = -1;
+  std::string rbuf_;
+  size_t rpos_ = 0;
+  int64_t deadline_ms_ = 0;
+};
+
+// memcached's key rules: 1..250 bytes, no control characters or whitespace.
+bool ValidCacheKey(const std::string& key);
+// URL-decodes a metadump key ("a%3Ab" -> "a:b").
+std::string UrlDecode(const std::string& s);
+
+}  // namespace mcscale
+
+#endif  // MCSCALE_COMMON_MEMCACHE_CLIENT_H_
