@@ -24,10 +24,12 @@ struct redisContext;
 
 namespace mcscale {
 
-// "redis://[:password@]host:port[/db]" (port default 6379, db default 0).
+// "redis://[[username]:password@]host[:port][/db]" (port default 6379, db default 0; user
+// and password may be %-encoded; "[v6]" hosts in brackets).
 struct RedisAddress {
   std::string host = "127.0.0.1";
   uint16_t port = 6379;
+  std::string username;  // Redis 6 ACL user; empty: AUTH with the password alone
   std::string password;
   int db = 0;
 
@@ -58,8 +60,8 @@ struct StreamEntry {
 
 class RedisClient {
  public:
-  // Default: 2000 ms for connecting and for each reply. A blocking command (XREAD BLOCK)
-  // must block for less than the timeout.
+  // Default: 2000 ms for connecting and for each reply. XRead waits its BLOCK time on top;
+  // a blocking command sent through Command must block for less than the timeout.
   explicit RedisClient(RedisAddress address, int64_t timeout_ms = 2000);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
@@ -98,6 +100,8 @@ class RedisClient {
  private:
   Status EnsureConnected();
   void Disconnect();
+  // Command with mu_ held; waits up to reply_timeout_ms for the reply.
+  Result<RedisValue> CommandLocked(const std::vector<std::string>& args, int64_t reply_timeout_ms);
 
   RedisAddress address_;
   int64_t timeout_ms_;
