@@ -52,6 +52,16 @@ struct MetaReply {
   std::optional<std::string> value;
 };
 
+// One meta command of a pipelined MetaBatch. `flags` as for MetaGet/MetaSet/MetaDelete;
+// `value` is the data block of a set and ignored otherwise.
+struct MetaRequest {
+  enum class Verb { kGet, kSet, kDelete };
+  Verb verb = Verb::kGet;
+  std::string key;
+  std::string flags;
+  std::string value;
+};
+
 class MemcacheClient {
  public:
   // Default: 1000 ms per call (connect included).
@@ -69,8 +79,8 @@ class MemcacheClient {
 
   // nullopt on a miss.
   Result<std::optional<CacheItem>> Get(const std::string& key);
-  // Pipelined: the keys are sent in `get k1 k2 ...` commands of up to 100 keys, all written
-  // before the replies are read. Returns only the hits.
+  // Pipelined: the keys are sent in `gets k1 k2 ...` commands of up to 100 keys, all written
+  // before the replies are read. Returns only the hits (with their cas).
   Result<std::map<std::string, CacheItem>> MultiGet(const std::vector<std::string>& keys);
   Status Set(const std::string& key, const std::string& value, uint32_t flags = 0, int64_t ttl = 0);
   // false when the key already existed (NOT_STORED).
@@ -89,6 +99,10 @@ class MemcacheClient {
   Result<MetaReply> MetaGet(const std::string& key, const std::string& flags);
   Result<MetaReply> MetaSet(const std::string& key, const std::string& value, const std::string& flags);
   Result<MetaReply> MetaDelete(const std::string& key, const std::string& flags);
+  // Pipelined meta commands: all written in one go, then one reply per request, in order
+  // (e.g. the mover's `mg KEY v f t` of a whole batch, then `ms KEY LEN ME F.. T..`). The
+  // `q` flag is refused (it suppresses replies, so they could not be matched).
+  Result<std::vector<MetaReply>> MetaBatch(const std::vector<MetaRequest>& requests);
 
   // `stats` or `stats <group>` (e.g. "settings"): name -> value.
   Result<std::map<std::string, std::string>> Stats(const std::string& group = "");
@@ -109,6 +123,17 @@ class MemcacheClient {
   // Reads exactly n bytes plus the trailing CRLF.
   Result<std::string> ReadData(size_t n);
   Status Fail(Status st);  // closes the connection and returns st
+  // Starts a call: its deadline is now + timeout_ms_.
+  void StartCall();
+  // Receives what is available into rbuf_, waiting until the deadline.
+  Status Fill();
+  // Receives what is available without waiting (while a long pipeline is being written).
+  Status ReceiveAvailable();
+  Status ReadValues(std::map<std::string, CacheItem>* out);
+  Result<bool> Store(const char* verb, const std::string& key, const std::string& value,
+                     uint32_t flags, int64_t ttl);
+  Result<MetaReply> ReadMetaReply();
+  Status TimeoutStatus(const char* what) const;
 
   HostPort address_;
   int64_t timeout_ms_;
@@ -120,8 +145,17 @@ class MemcacheClient {
 
 // memcached's key rules: 1..250 bytes, no control characters or whitespace.
 bool ValidCacheKey(const std::string& key);
-// URL-decodes a metadump key ("a%3Ab" -> "a:b").
+// URL-decodes a metadump key ("a%3Ab" -> "a:b"); a '%' not followed by two hex digits is
+// kept as it is.
 std::string UrlDecode(const std::string& s);
+// Parses one `lru_crawler metadump` line ("key=a%3Ab exp=-1 la=1700000000 cas=5 fetch=no
+// cls=1 size=63"), decoding the key. Unknown fields are ignored; a missing or empty key, a
+// token without '=' or a known field with a malformed value is a Protocol error.
+Result<MetadumpEntry> ParseMetadumpLine(const std::string& line);
+// Parses the line of a meta reply ("VA 5 f0 t-1", "HD c12", "EN"). For VA, *value_len
+// gets the length of the data block that follows (0 otherwise). A malformed line or an
+// error reply (ERROR, CLIENT_ERROR, SERVER_ERROR) is a Protocol error.
+Result<MetaReply> ParseMetaReplyLine(const std::string& line, size_t* value_len);
 
 }  // namespace mcscale
 
