@@ -22,6 +22,11 @@ namespace mcscale {
 using HashFields = std::map<std::string, std::string>;
 using NodeAddresses = std::map<NodeId, std::string>;  // node id -> "HOST:PORT"
 
+// JSON object id -> "HOST:PORT". Decoding checks every id is non-empty and every address
+// parses as HostPort; the error names the node.
+nlohmann::json NodeAddressesToJson(const NodeAddresses& nodes);
+Result<NodeAddresses> NodeAddressesFromJson(const nlohmann::json& j);
+
 enum class PoolPhase { kStable, kMigrating };
 std::string PoolPhaseName(PoolPhase p);
 
