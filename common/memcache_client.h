@@ -1,7 +1,9 @@
 // MemcacheClient: one connection to a memcached-protocol node (stock memcached or
 // mcscale-node), text protocol, every call bounded by a timeout that returns
 // Status::Timeout instead of hanging. After a timeout or I/O error the connection is closed
-// (its stream position is unknown) and the next call reconnects.
+// (its stream position is unknown) and the next call reconnects. An idle connection the
+// server closed meanwhile (a restart) is noticed before the next call sends anything, so that
+// call reconnects instead of failing.
 //
 // Not thread-safe: one client per thread (or a pool of them).
 #ifndef MCSCALE_COMMON_MEMCACHE_CLIENT_H_
@@ -113,6 +115,8 @@ class MemcacheClient {
   // Enumerates every key with `lru_crawler metadump hash`, calling `fn` per entry as the
   // dump streams in. A BUSY answer (another dump running) is retried every 100 ms until
   // `busy_timeout_ms`. The per-read timeout applies between chunks, not to the whole dump.
+  // `fn` runs while the dump streams: keep it quick (collect, act later), since a stalled
+  // reader stalls memcached's only crawler. Busy, Timeout, Io or Protocol on failure.
   Status MetadumpHash(const std::function<void(const MetadumpEntry&)>& fn, int64_t busy_timeout_ms = 30000);
 
  private:
