@@ -26,7 +26,8 @@ class RedisKeys {
   std::string migration(int64_t epoch) const { return p_ + ":migration:" + std::to_string(epoch); }
   std::string migration_claim(int64_t epoch) const { return p_ + ":migration:" + std::to_string(epoch) + ":claim"; }
   std::string moves(const std::string& node) const { return p_ + ":moves:" + node; }
-  std::string coordinator_lock() const { return p_ + ":coordinator"; }
+  std::string coordinator() const { return p_ + ":coordinator"; }
+  std::string node_seq() const { return p_ + ":node_seq"; }
 
  private:
   std::string p_;

@@ -209,3 +209,23 @@ void MemcachedServer::Resume() {
 }
 
 }  // namespace mcscale::testing
+
+namespace mcscale::testing {
+
+HttpResult Http(uint16_t port, const std::string& method, const std::string& path, const std::string& body,
+                const std::string& extra_headers, int64_t timeout_ms) {
+  std::string req = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + extra_headers;
+  if (!body.empty() || method == "POST" || method == "PUT")
+    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  // The sentinel never appears: read until the server closes the connection.
+  std::string raw = RawExchange(port, req, "\x01\x02never\x03", timeout_ms);
+  HttpResult r;
+  if (raw.rfind("HTTP/1.", 0) != 0) return r;
+  r.status = std::atoi(raw.c_str() + 9);
+  auto split = raw.find("\r\n\r\n");
+  if (split != std::string::npos) r.body = raw.substr(split + 4);
+  return r;
+}
+
+}  // namespace mcscale::testing

@@ -118,3 +118,16 @@ class MemcachedServer {
 }  // namespace mcscale::testing
 
 #endif  // MCSCALE_TESTS_HARNESS_TEST_SERVERS_H_
+
+namespace mcscale::testing {
+
+struct HttpResult {
+  int status = 0;  // 0 when the request failed
+  std::string body;
+};
+// One HTTP/1.0 request to 127.0.0.1:port; reads the reply until the server closes.
+HttpResult Http(uint16_t port, const std::string& method, const std::string& path,
+                const std::string& body = "", const std::string& extra_headers = "",
+                int64_t timeout_ms = 20000);
+
+}  // namespace mcscale::testing

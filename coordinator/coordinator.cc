@@ -1,0 +1,380 @@
+#include "coordinator/coordinator.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/event_log.h"
+#include "common/memcache_client.h"
+#include "coordinator/exec_node_provider.h"
+
+namespace mcscale {
+
+Coordinator::Coordinator(CoordinatorOptions options, Clock* clock)
+    : options_(std::move(options)), clock_(clock), keys_(options_.prefix) {}
+
+Coordinator::~Coordinator() = default;
+
+Status Coordinator::Start() {
+  auto address = RedisAddress::Parse(options_.redis_url);
+  if (!address.ok()) return Status::Invalid("--redis: " + address.status().message());
+  redis_ = std::make_unique<RedisClient>(*address, 5000);
+  int64_t deadline = clock_->MonoMs() + 30000;
+  for (int attempt = 1;; ++attempt) {
+    Status ping = redis_->Ping();
+    if (ping.ok()) break;
+    if (clock_->MonoMs() >= deadline) return Status::Io("Redis at " + address->ToString() + " unreachable: " + ping.message());
+    if (attempt == 1) spdlog::warn("waiting for Redis at {}: {}", address->ToString(), ping.ToString());
+    clock_->SleepMs(500);
+  }
+
+  // Config: Redis's when there is one, else the defaults patched with the start options.
+  std::lock_guard<std::mutex> lock(mu_);
+  auto hash = redis_->HGetAll(keys_.config());
+  if (!hash.ok()) return hash.status();
+  std::vector<FieldError> errors;
+  if (hash->empty()) {
+    auto patched = PoolConfig().Patched(options_.initial_config, &errors);
+    if (!patched.ok()) return Status::Invalid("--config: " + JoinFieldErrors(errors));
+    config_ = *patched;
+    Status st = redis_->HSet(keys_.config(), config_.ToHash());
+    if (!st.ok()) return st;
+    spdlog::info("no config in {}: wrote {}", keys_.config(), config_.ToJson().dump());
+  } else {
+    auto loaded = PoolConfig::FromHash(*hash, &errors);
+    if (!loaded.ok() || !errors.empty() || !loaded->Validate().empty()) {
+      if (loaded.ok() && errors.empty()) errors = loaded->Validate();
+      return Status::Invalid(keys_.config() + " is invalid: " + JoinFieldErrors(errors) +
+                             " (fix it with redis-cli or delete it to start from defaults)");
+    }
+    config_ = *loaded;
+    spdlog::info("config from {}: {}", keys_.config(), config_.ToJson().dump());
+  }
+  figures_.set_bucket_s(config_.bucket_s);
+
+  if (options_.provider == "local") {
+    LocalProviderOptions local = options_.local;
+    local.redis_url = options_.redis_url;
+    local.prefix = options_.prefix;
+    provider_ = std::make_unique<LocalNodeProvider>(local, redis_.get(), keys_);
+  } else if (options_.provider == "exec") {
+    if (options_.exec_script.empty()) return Status::Invalid("--provider exec needs --exec-script");
+    provider_ = std::make_unique<ExecNodeProvider>(options_.exec_script, options_.redis_url, redis_.get(), keys_);
+  } else {
+    return Status::Invalid("--provider: unknown provider '" + options_.provider + "' (local, exec)");
+  }
+
+  pool_ = std::make_unique<PoolManager>(redis_.get(), keys_, provider_.get(), clock_);
+  Status st = pool_->Load();
+  if (!st.ok()) return st;
+  st = pool_->Reconcile(config_);
+  if (!st.ok()) return st;
+
+  // Resume the metric stream where the last coordinator left it, and its open bucket.
+  auto cursor = redis_->Command({"HGET", keys_.coordinator(), "metrics_cursor"});
+  if (cursor.ok() && cursor->type == RedisValue::Type::kString) metrics_cursor_ = cursor->str;
+  auto last = redis_->Command({"ZRANGE", keys_.figures(), "-1", "-1"});
+  if (last.ok() && last->type == RedisValue::Type::kArray && !last->elements.empty()) {
+    auto j = nlohmann::json::parse(last->elements[0].str, nullptr, false);
+    auto figure = PoolFigure::FromJson(j);
+    if (figure.ok()) figures_.Restore(*figure);
+  }
+
+  if (pool_->ServingNodes().size() < static_cast<size_t>(config_.min_nodes) && !pool_->migrating()) {
+    st = pool_->Resize(config_.min_nodes, config_,
+                       fmt::format("pool created: grown to min_nodes {}", config_.min_nodes));
+    if (!st.ok()) return st;
+    ++resizes_total_;
+  }
+  last_eval_mono_ms_ = clock_->MonoMs();
+  last_config_read_mono_ms_ = clock_->MonoMs();
+  return Status::Ok();
+}
+
+void Coordinator::Run(const std::atomic<bool>* stop) {
+  while (!stop->load() && !retired_.load()) {
+    Tick();
+    clock_->SleepMs(options_.tick_ms);
+  }
+}
+
+void Coordinator::Tick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (retired_.load()) return;
+  ReadMetricsLocked();
+  PersistFiguresLocked();
+  AdvanceMigrationLocked();
+  if (clock_->MonoMs() - last_config_read_mono_ms_ >= 1000) ReloadConfigLocked();
+  if (clock_->MonoMs() - last_eval_mono_ms_ >= static_cast<int64_t>(config_.interval_s) * 1000) {
+    last_eval_mono_ms_ = clock_->MonoMs();
+    EvaluatePolicyLocked();
+  }
+}
+
+void Coordinator::ReadMetricsLocked() {
+  int serving = static_cast<int>(pool_->ServingNodes().size());
+  for (int batch = 0; batch < 20; ++batch) {
+    auto entries = redis_->XRead(keys_.metrics(), metrics_cursor_, 2000, -1);
+    if (!entries.ok()) {
+      spdlog::debug("reading {}: {}", keys_.metrics(), entries.status().ToString());
+      return;
+    }
+    if (entries->empty()) break;
+    for (const auto& e : *entries) {
+      metrics_cursor_ = e.id;
+      auto sample = MetricSample::FromFields(e.fields);
+      if (!sample.ok()) {
+        if (samples_invalid_++ == 0)
+          spdlog::warn("skipping malformed metric entry {}: {}", e.id, sample.status().message());
+        continue;
+      }
+      ++samples_total_;
+      last_sample_[sample->node] = *sample;
+      figures_.Add(*sample, serving);
+    }
+    if (entries->size() < 2000) break;
+  }
+}
+
+void Coordinator::PersistFiguresLocked() {
+  auto dirty = figures_.TakeDirty();
+  if (dirty.empty()) return;
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& f : dirty) {
+    std::string t = std::to_string(f.t);
+    cmds.push_back({"ZREMRANGEBYSCORE", keys_.figures(), t, t});
+    cmds.push_back({"ZADD", keys_.figures(), t, f.ToJson().dump()});
+  }
+  cmds.push_back({"ZREMRANGEBYSCORE", keys_.figures(), "-inf",
+                  "(" + std::to_string(clock_->NowMs() - options_.keep_figures_ms)});
+  cmds.push_back({"HSET", keys_.coordinator(), "metrics_cursor", metrics_cursor_});
+  auto r = redis_->Pipeline(cmds);
+  if (!r.ok()) spdlog::warn("could not store pool figures: {}", r.status().ToString());
+}
+
+void Coordinator::ReloadConfigLocked() {
+  last_config_read_mono_ms_ = clock_->MonoMs();
+  auto hash = redis_->HGetAll(keys_.config());
+  if (!hash.ok() || hash->empty()) return;
+  std::vector<FieldError> errors;
+  auto loaded = PoolConfig::FromHash(*hash, &errors);
+  if (!loaded.ok() || !errors.empty()) return;
+  if (!loaded->Validate().empty()) return;  // an edit by hand that is invalid: keep ours
+  if (loaded->ToHash() != config_.ToHash()) {
+    spdlog::info("config changed in Redis: {}", loaded->ToJson().dump());
+    config_ = *loaded;
+  }
+}
+
+void Coordinator::EvaluatePolicyLocked() {
+  PolicyInput in;
+  in.config = config_;
+  std::set<NodeId> serving = pool_->ServingNodes();
+  in.window = figures_.Window(clock_->NowMs(), static_cast<int64_t>(config_.window_s) * 1000, serving);
+  in.nodes = static_cast<int>(serving.size());
+  in.migrating = pool_->migrating();
+  in.stable_since_ms = pool_->pool().updated_ms;
+  in.now_ms = clock_->NowMs();
+  Decision d = ScalingPolicy::Decide(in, &policy_memory_);
+  if (!d.resize) {
+    if (d.reason != last_decision_reason_) spdlog::debug("policy: {}", d.reason);
+    last_decision_reason_ = d.reason;
+    return;
+  }
+  spdlog::info("policy: {}", d.reason);
+  Status st = pool_->Resize(d.to, config_, d.reason);
+  if (st.ok()) {
+    ++resizes_total_;
+  } else {
+    ++resize_failures_;
+    spdlog::error("policy resize to {} nodes failed: {}", d.to, st.ToString());
+  }
+}
+
+void Coordinator::AdvanceMigrationLocked() {
+  if (!pool_->migrating()) return;
+  // Live migration is not there yet: a resize is a remap, done as soon as it is published.
+  Status st = pool_->FinishMigration("remap only: no keys are moved");
+  if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", pool_->pool().epoch, st.ToString());
+}
+
+nlohmann::json Coordinator::PoolView() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const PoolState& p = pool_->pool();
+  nlohmann::json view = p.ToJson();
+  auto counts = p.regions.Counts();
+  std::set<NodeId> draining = pool_->DrainingNodes();
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& [id, address] : p.nodes) {
+    nlohmann::json n = {{"id", id}, {"address", address}, {"regions", counts.count(id) ? counts[id] : 0},
+                        {"draining", draining.count(id) > 0}};
+    auto s = last_sample_.find(id);
+    if (s != last_sample_.end()) {
+      n["up"] = s->second.up;
+      n["items"] = s->second.counters.curr_items;
+      n["bytes"] = s->second.counters.bytes;
+      n["capacity"] = s->second.counters.limit_maxbytes;
+      n["sampled_ms"] = s->second.ts;
+    } else {
+      n["up"] = nullptr;
+    }
+    nodes.push_back(n);
+  }
+  view["node_list"] = nodes;
+  view["mode"] = PoolConfig::ModeName(config_.mode);
+  view["last_decision"] = last_decision_reason_;
+  return view;
+}
+
+nlohmann::json Coordinator::StatsView(int minutes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t from = clock_->NowMs() - static_cast<int64_t>(minutes) * 60 * 1000;
+  nlohmann::json figures = nlohmann::json::array();
+  auto r = redis_->Command({"ZRANGEBYSCORE", keys_.figures(), std::to_string(from), "+inf"});
+  if (r.ok() && r->type == RedisValue::Type::kArray) {
+    for (const auto& e : r->elements) {
+      auto j = nlohmann::json::parse(e.str, nullptr, false);
+      if (!j.is_discarded()) {
+        j.erase("nodes");
+        figures.push_back(j);
+      }
+    }
+  }
+  nlohmann::json resizes = nlohmann::json::array();
+  EventLog log(redis_.get(), keys_);
+  auto events = log.ReadAfter(std::to_string(from) + "-0", 1000);
+  if (events.ok())
+    for (const auto& ev : *events)
+      if (ev.type == EventType::kPoolResized || ev.type == EventType::kNodeFailed)
+        resizes.push_back({{"ts", ev.ts}, {"epoch", ev.epoch}, {"type", EventTypeName(ev.type)},
+                           {"nodes", ev.new_nodes.size()}, {"reason", ev.reason}});
+  return {{"bucket_s", config_.bucket_s}, {"minutes", minutes}, {"figures", figures}, {"resizes", resizes}};
+}
+
+nlohmann::json Coordinator::ConfigView() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return config_.ToJson();
+}
+
+nlohmann::json Coordinator::EventsView(int count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  EventLog log(redis_.get(), keys_);
+  nlohmann::json out = nlohmann::json::array();
+  auto events = log.Latest(count);
+  if (events.ok())
+    for (const auto& ev : *events) {
+      nlohmann::json j = ev.ToJson();
+      j.erase("old_regions");
+      j.erase("new_regions");
+      j.erase("config");
+      out.push_back(j);
+    }
+  return out;
+}
+
+Result<PoolConfig> Coordinator::UpdateConfig(const nlohmann::json& patch, std::vector<FieldError>* errors) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto next = config_.Patched(patch, errors);
+  if (!next.ok()) return next.status();
+  if (next->regions != config_.regions && !pool_->pool().regions.empty()) {
+    errors->push_back({"regions", "is fixed when the pool is created (" + std::to_string(config_.regions) + ")"});
+    return Status::Invalid(JoinFieldErrors(*errors));
+  }
+  Status st = redis_->HSet(keys_.config(), next->ToHash());
+  if (!st.ok()) return st;
+  config_ = *next;
+  figures_.set_bucket_s(config_.bucket_s);
+  PoolEvent ev;
+  ev.type = EventType::kConfigChanged;
+  ev.config = config_.ToJson();
+  ev.reason = "config changed: " + patch.dump();
+  Status pub = pool_->PublishEvent(ev);
+  if (!pub.ok()) spdlog::warn("config.changed not published: {}", pub.ToString());
+  spdlog::info("config changed: {}", patch.dump());
+  return config_;
+}
+
+Status Coordinator::Resize(int size, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (size > ScalingPolicy::Ceiling(config_) || size < 1)
+    return Status::Invalid(fmt::format("size {} is out of range 1..{}", size, ScalingPolicy::Ceiling(config_)));
+  Status st = pool_->Resize(size, config_, reason);
+  if (st.ok()) ++resizes_total_;
+  return st;
+}
+
+int Coordinator::PoolSize() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(pool_->ServingNodes().size());
+}
+
+Status Coordinator::FlushNodesLocked() {
+  Status result = Status::Ok();
+  for (const auto& [id, address] : pool_->pool().nodes) {
+    auto hp = HostPort::Parse(address);
+    if (!hp.ok()) continue;
+    MemcacheClient mc(*hp, 2000);
+    Status st = mc.FlushAll();
+    if (!st.ok()) {
+      spdlog::warn("flush_all on {} ({}) failed: {}", id, address, st.ToString());
+      result = Status::Io("node " + id + ": " + st.message());
+    }
+  }
+  return result;
+}
+
+Status Coordinator::ClearCache(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status st = FlushNodesLocked();
+  PoolEvent ev;
+  ev.type = EventType::kCacheCleared;
+  ev.reason = reason;
+  Status pub = pool_->PublishEvent(ev);
+  spdlog::info("cache cleared: {}", reason);
+  return st.ok() ? pub : st;
+}
+
+Status Coordinator::ClearData(const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    PoolEvent ev;
+    ev.type = EventType::kDataCleared;
+    ev.reason = reason;
+    Status pub = pool_->PublishEvent(ev);
+    if (!pub.ok()) return pub;
+    spdlog::info("data cleared: {}", reason);
+  }
+  return ClearCache(reason + " (with the data)");
+}
+
+Status Coordinator::Retire() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status st = pool_->Retire();
+  retired_ = true;
+  return st;
+}
+
+std::string Coordinator::PrometheusText() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const PoolState& p = pool_->pool();
+  std::string out;
+  auto gauge = [&](const char* name, const char* help, double value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
+  };
+  auto counter = [&](const char* name, const char* help, uint64_t value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, value);
+  };
+  gauge("mcscale_pool_epoch", "Current pool epoch.", static_cast<double>(p.epoch));
+  gauge("mcscale_pool_nodes", "Nodes serving the current region map.", static_cast<double>(pool_->ServingNodes().size()));
+  gauge("mcscale_pool_migrating", "1 while a migration runs.", pool_->migrating() ? 1 : 0);
+  gauge("mcscale_config_auto_mode", "1 in auto mode, 0 in manual.", config_.mode == PoolConfig::Mode::kAuto ? 1 : 0);
+  WindowStats w = figures_.Window(clock_->NowMs(), static_cast<int64_t>(config_.window_s) * 1000);
+  gauge("mcscale_window_miss_rate", "Pool miss rate over the policy window.", w.miss_rate());
+  gauge("mcscale_window_gets", "Gets over the policy window.", static_cast<double>(w.gets));
+  counter("mcscale_metric_samples_total", "Metric samples read.", samples_total_);
+  counter("mcscale_metric_samples_invalid_total", "Metric entries skipped as malformed.", samples_invalid_);
+  counter("mcscale_resizes_total", "Pool resizes started.", resizes_total_);
+  counter("mcscale_resize_failures_total", "Pool resizes that failed.", resize_failures_);
+  return out;
+}
+
+}  // namespace mcscale

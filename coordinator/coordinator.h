@@ -1,0 +1,108 @@
+// Coordinator: reads the agents' metric stream, keeps the per-bucket pool figures in
+// `<prefix>:figures`, evaluates the scaling policy every interval, drives pool changes
+// through the PoolManager and answers the manager API's requests.
+//
+// Thread-safe: the loop (Tick) and the API (every other public method) share one mutex;
+// a resize that starts nodes holds it for as long as the nodes take to answer.
+#ifndef MCSCALE_COORDINATOR_COORDINATOR_H_
+#define MCSCALE_COORDINATOR_COORDINATOR_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/metric_sample.h"
+#include "common/pool_config.h"
+#include "common/redis_client.h"
+#include "common/redis_keys.h"
+#include "coordinator/figure_aggregator.h"
+#include "coordinator/local_node_provider.h"
+#include "coordinator/pool_manager.h"
+#include "coordinator/scaling_policy.h"
+
+namespace mcscale {
+
+struct CoordinatorOptions {
+  std::string redis_url = "redis://127.0.0.1:6379";
+  std::string prefix = "mcscale";
+  std::string provider = "local";      // local | exec
+  LocalProviderOptions local;
+  std::string exec_script;
+  int tick_ms = 250;                   // Default: 250. Loop period.
+  nlohmann::json initial_config = nlohmann::json::object();  // used when Redis has none
+  // Figures older than this are trimmed from `<prefix>:figures`. Default: 2 hours.
+  int64_t keep_figures_ms = 2 * 3600 * 1000;
+};
+
+class Coordinator {
+ public:
+  Coordinator(CoordinatorOptions options, Clock* clock);
+  ~Coordinator();
+
+  // Connects to Redis (retrying for up to 30 s), loads or creates the config and the pool,
+  // re-adopts the provider's nodes, and grows an empty pool to min_nodes.
+  Status Start();
+  // One loop iteration: new metrics, figures, migration end, policy.
+  void Tick();
+  // Ticks every tick_ms until *stop is set.
+  void Run(const std::atomic<bool>* stop);
+
+  // Manager API operations.
+  nlohmann::json PoolView();
+  nlohmann::json StatsView(int minutes);
+  nlohmann::json ConfigView();
+  nlohmann::json EventsView(int count);
+  // Applies a partial config; on refusal fills *errors and leaves the config unchanged.
+  Result<PoolConfig> UpdateConfig(const nlohmann::json& patch, std::vector<FieldError>* errors);
+  // Resizes to `size` nodes (Conflict while migrating, Invalid out of range).
+  Status Resize(int size, const std::string& reason);
+  int PoolSize();
+  // Flushes every node and publishes cache.cleared.
+  Status ClearCache(const std::string& reason);
+  // Publishes data.cleared (frontends delete their files), then clears the cache.
+  Status ClearData(const std::string& reason);
+  // Stops every node and agent and deletes the pool; the coordinator then stops managing.
+  Status Retire();
+  bool retired() const { return retired_.load(); }
+  std::string PrometheusText();
+
+ private:
+  void ReadMetricsLocked();
+  void PersistFiguresLocked();
+  void ReloadConfigLocked();
+  void EvaluatePolicyLocked();
+  void AdvanceMigrationLocked();
+  Status FlushNodesLocked();
+
+  CoordinatorOptions options_;
+  Clock* clock_;
+  RedisKeys keys_;
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<NodeProvider> provider_;
+  std::unique_ptr<PoolManager> pool_;
+  std::mutex mu_;
+  PoolConfig config_;
+  FigureAggregator figures_;
+  PolicyMemory policy_memory_;
+  std::string metrics_cursor_ = "0-0";
+  std::map<std::string, MetricSample> last_sample_;
+  int64_t last_eval_mono_ms_ = 0;
+  int64_t last_config_read_mono_ms_ = 0;
+  std::string last_decision_reason_;
+  std::atomic<bool> retired_{false};
+  // Counters for /metrics.
+  uint64_t samples_total_ = 0;
+  uint64_t samples_invalid_ = 0;
+  uint64_t resizes_total_ = 0;
+  uint64_t resize_failures_ = 0;
+};
+
+}  // namespace mcscale
+
+#endif  // MCSCALE_COORDINATOR_COORDINATOR_H_

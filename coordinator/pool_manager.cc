@@ -1,0 +1,240 @@
+#include "coordinator/pool_manager.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace mcscale {
+
+namespace {
+
+// Newest first: node ids are "node-<n>" with n from a counter.
+bool NewerId(const NodeId& a, const NodeId& b) {
+  if (a.size() != b.size()) return a.size() > b.size();
+  return a > b;
+}
+
+NodeAddresses Only(const NodeAddresses& all, const std::set<NodeId>& keep) {
+  NodeAddresses out;
+  for (const auto& [id, addr] : all)
+    if (keep.count(id)) out[id] = addr;
+  return out;
+}
+
+}  // namespace
+
+PoolManager::PoolManager(RedisClient* redis, RedisKeys keys, NodeProvider* provider, Clock* clock)
+    : redis_(redis), keys_(keys), provider_(provider), clock_(clock), events_(redis, keys) {}
+
+Status PoolManager::Load() {
+  auto hash = redis_->HGetAll(keys_.pool());
+  if (!hash.ok()) return hash.status();
+  if (hash->empty()) {
+    pool_ = PoolState();
+    pool_.pool_id = PoolState::NewPoolId();
+    pool_.epoch = 0;
+    pool_.updated_ms = clock_->NowMs();
+    // Written with its first nodes (epoch 1): an empty pool has no map to store.
+    spdlog::info("no pool in {}: starting pool {}", keys_.pool(), pool_.pool_id);
+    return Status::Ok();
+  }
+  auto state = PoolState::FromHash(*hash);
+  if (!state.ok()) return Status::Invalid(keys_.pool() + " does not decode: " + state.status().message());
+  pool_ = std::move(*state);
+  spdlog::info("loaded pool {} epoch {} with {} nodes ({})", pool_.pool_id, pool_.epoch, pool_.nodes.size(),
+               PoolPhaseName(pool_.state));
+  return Status::Ok();
+}
+
+std::set<NodeId> PoolManager::ServingNodes() const {
+  auto nodes = pool_.regions.Nodes();
+  return {nodes.begin(), nodes.end()};
+}
+
+std::set<NodeId> PoolManager::DrainingNodes() const {
+  std::set<NodeId> serving = ServingNodes();
+  std::set<NodeId> out;
+  for (const auto& [id, _] : pool_.nodes)
+    if (!serving.count(id)) out.insert(id);
+  return out;
+}
+
+Status PoolManager::Save(const PoolState& next) {
+  HashFields fields = next.ToHash();
+  std::vector<std::string> hset = {"HSET", keys_.pool()};
+  for (const auto& [k, v] : fields) {
+    hset.push_back(k);
+    hset.push_back(v);
+  }
+  std::vector<std::vector<std::string>> cmds = {{"MULTI"}, hset};
+  if (!next.previous_regions) cmds.push_back({"HDEL", keys_.pool(), "previous_regions"});
+  cmds.push_back({"EXEC"});
+  auto replies = redis_->Pipeline(cmds);
+  if (!replies.ok()) return replies.status();
+  for (const auto& r : *replies)
+    if (!r.ok()) return r.status();
+  return Status::Ok();
+}
+
+Result<NodeId> PoolManager::NewNodeId() {
+  auto n = redis_->Command({"INCR", keys_.node_seq()});
+  if (!n.ok()) return n.status();
+  return "node-" + std::to_string(n->integer);
+}
+
+Status PoolManager::Resize(int target, const PoolConfig& config, const std::string& reason) {
+  if (migrating())
+    return Status::Conflict(fmt::format("epoch {} is still migrating; one change at a time", pool_.epoch));
+  if (target < 1 || target > config.regions)
+    return Status::Invalid(fmt::format("size {} is out of range 1..{}", target, config.regions));
+  std::set<NodeId> serving = ServingNodes();
+  int n = static_cast<int>(serving.size());
+  if (target == n) return Status::Ok();
+
+  PoolState next = pool_;
+  next.epoch = pool_.epoch + 1;
+  std::vector<NodeId> new_nodes(serving.begin(), serving.end());
+  if (target > n) {
+    for (int i = n; i < target; ++i) {
+      auto id = NewNodeId();
+      if (!id.ok()) return id.status();
+      auto address = provider_->Start(*id, config);
+      if (!address.ok()) {
+        spdlog::error("resize to {} nodes failed: {}", target, address.status().ToString());
+        // Give back what this resize started; the pool stays as it was.
+        for (const auto& started : new_nodes)
+          if (!serving.count(started)) provider_->Stop(started);
+        return address.status();
+      }
+      next.nodes[*id] = *address;
+      new_nodes.push_back(*id);
+    }
+  } else {
+    std::sort(new_nodes.begin(), new_nodes.end(), NewerId);
+    new_nodes.erase(new_nodes.begin(), new_nodes.begin() + (n - target));
+  }
+
+  Result<RegionMap> map = pool_.regions.empty() ? RegionMap::Initial(config.regions, new_nodes)
+                                                : RegionMap::Rebalance(pool_.regions, new_nodes);
+  if (!map.ok()) return map.status();
+  next.previous_regions = pool_.regions.empty() ? std::nullopt : std::optional<RegionMap>(pool_.regions);
+  next.regions = *map;
+  // The first map moves nothing: the new pool is stable at once.
+  next.state = next.previous_regions ? PoolPhase::kMigrating : PoolPhase::kStable;
+  next.updated_ms = clock_->NowMs();
+  Status st = Save(next);
+  if (!st.ok()) return st;
+
+  PoolEvent ev;
+  ev.type = EventType::kPoolResized;
+  ev.pool_id = next.pool_id;
+  ev.epoch = next.epoch;
+  ev.ts = clock_->NowMs();
+  ev.reason = reason;
+  ev.old_nodes = Only(pool_.nodes, serving);
+  ev.new_nodes = Only(next.nodes, std::set<NodeId>(new_nodes.begin(), new_nodes.end()));
+  ev.old_regions = pool_.regions;
+  ev.new_regions = next.regions;
+  pool_ = next;
+  Status pub = events_.Publish(&ev);
+  if (!pub.ok()) spdlog::error("epoch {}: pool written but the event was not: {}", next.epoch, pub.ToString());
+  spdlog::info("epoch {}: {} -> {} nodes, {} regions move: {}", next.epoch, n, target,
+               ev.old_regions.empty() ? 0 : RegionMap::Moves(ev.old_regions, ev.new_regions).size(), reason);
+  return Status::Ok();
+}
+
+Status PoolManager::FinishMigration(const std::string& reason) {
+  if (!migrating()) return Status::Ok();
+  std::set<NodeId> drained = DrainingNodes();
+  PoolState next = pool_;
+  next.state = PoolPhase::kStable;
+  next.previous_regions.reset();
+  next.updated_ms = clock_->NowMs();
+  for (const auto& id : drained) next.nodes.erase(id);
+  Status st = Save(next);
+  if (!st.ok()) return st;
+  pool_ = next;
+  PoolEvent ev;
+  ev.type = EventType::kMigrationDone;
+  ev.pool_id = pool_.pool_id;
+  ev.epoch = pool_.epoch;
+  ev.ts = clock_->NowMs();
+  ev.reason = reason;
+  Status pub = events_.Publish(&ev);
+  if (!pub.ok()) spdlog::error("epoch {}: migration.done not published: {}", pool_.epoch, pub.ToString());
+  for (const auto& id : drained) {
+    Status stop = provider_->Stop(id);
+    if (!stop.ok()) spdlog::warn("stopping drained node {}: {}", id, stop.ToString());
+  }
+  spdlog::info("epoch {}: migration done ({}); retired {} drained node(s)", pool_.epoch, reason, drained.size());
+  return Status::Ok();
+}
+
+Status PoolManager::Reconcile(const PoolConfig& config) {
+  auto alive = provider_->Adopt();
+  if (!alive.ok()) return alive.status();
+  PoolState next = pool_;
+  bool moved = false;
+  for (const auto& [id, address] : pool_.nodes) {
+    auto it = alive->find(id);
+    if (it != alive->end()) {
+      if (it->second != address) {
+        next.nodes[id] = it->second;
+        moved = true;
+      }
+      continue;
+    }
+    spdlog::warn("node {} ({}) is not running; starting a replacement under the same id", id, address);
+    auto started = provider_->Start(id, config);
+    if (!started.ok()) return started.status();
+    if (*started != address) {
+      next.nodes[id] = *started;
+      moved = true;
+    }
+  }
+  for (const auto& [id, address] : *alive) {
+    if (!pool_.nodes.count(id)) {
+      spdlog::warn("node {} ({}) runs but is not in the pool; stopping it", id, address);
+      provider_->Stop(id);
+    }
+  }
+  if (!moved) return Status::Ok();
+  // Frontends must learn the new addresses: a new epoch with the same map.
+  next.epoch = pool_.epoch + 1;
+  next.updated_ms = clock_->NowMs();
+  Status st = Save(next);
+  if (!st.ok()) return st;
+  PoolEvent ev;
+  ev.type = EventType::kPoolResized;
+  ev.pool_id = next.pool_id;
+  ev.epoch = next.epoch;
+  ev.ts = clock_->NowMs();
+  ev.reason = "replaced nodes that were gone after a coordinator restart";
+  ev.old_nodes = pool_.nodes;
+  ev.new_nodes = next.nodes;
+  ev.old_regions = pool_.regions;
+  ev.new_regions = next.regions;
+  pool_ = next;
+  return events_.Publish(&ev);
+}
+
+Status PoolManager::PublishEvent(PoolEvent event) {
+  event.pool_id = pool_.pool_id;
+  event.epoch = pool_.epoch;
+  event.ts = clock_->NowMs();
+  return events_.Publish(&event);
+}
+
+Status PoolManager::Retire() {
+  std::set<NodeId> all = provider_->Nodes();
+  for (const auto& [id, _] : pool_.nodes) all.insert(id);
+  for (const auto& id : all) provider_->Stop(id);
+  auto del = redis_->Command({"DEL", keys_.pool(), keys_.provider()});
+  if (!del.ok()) return del.status();
+  spdlog::info("pool {} retired: stopped {} node(s)", pool_.pool_id, all.size());
+  pool_ = PoolState();
+  return Status::Ok();
+}
+
+}  // namespace mcscale
