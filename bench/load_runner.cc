@@ -1,5 +1,7 @@
 #include "bench/load_runner.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -7,6 +9,16 @@
 #include <vector>
 
 namespace mcscale::bench {
+namespace {
+
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+}  // namespace
 
 template <typename MakeSource>
 Result<LoadStats> LoadRunner::RunThreads(MakeSource make_source, double stop_after_s,
@@ -18,6 +30,7 @@ Result<LoadStats> LoadRunner::RunThreads(MakeSource make_source, double stop_aft
   std::condition_variable cv;
   int running = threads;
   std::vector<std::thread> pool;
+  const double cpu_before = ProcessCpuSeconds();
   for (int i = 0; i < threads; ++i) {
     ThreadShare share;
     share.thread_index = i;
@@ -45,6 +58,7 @@ Result<LoadStats> LoadRunner::RunThreads(MakeSource make_source, double stop_aft
   }
   for (auto& t : pool) t.join();
   LoadStats total;
+  total.client_cpu_s = ProcessCpuSeconds() - cpu_before;
   for (int i = 0; i < threads; ++i) {
     if (!statuses[static_cast<size_t>(i)].ok()) return statuses[static_cast<size_t>(i)];
     total.Merge(stats[static_cast<size_t>(i)]);

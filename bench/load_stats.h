@@ -26,6 +26,9 @@ struct LoadStats {
   // Monotonic ns of the first request sent and the last reply received; 0 if none.
   int64_t start_ns = 0;
   int64_t end_ns = 0;
+  // CPU seconds (user + system) the whole load-generator process used during the run, set
+  // by the runner, so a report shows whether the client itself was near saturation.
+  double client_cpu_s = 0;
 
   uint64_t ops() const { return gets + sets; }
   // hits / gets; negative when there were no gets.
@@ -33,6 +36,9 @@ struct LoadStats {
   double elapsed_s() const { return end_ns > start_ns ? (end_ns - start_ns) / 1e9 : 0.0; }
   // Completed operations per second of elapsed_s(); 0 when nothing completed.
   double ops_per_s() const { return elapsed_s() > 0 ? ops() / elapsed_s() : 0.0; }
+
+  // Cores the client kept busy on average: client_cpu_s / elapsed_s().
+  double client_cores() const { return elapsed_s() > 0 ? client_cpu_s / elapsed_s() : 0.0; }
 
   void AddError(uint64_t n, const std::string& what) {
     errors += n;

@@ -25,6 +25,7 @@ nlohmann::json StatsJson(const LoadStats& s) {
   j["misses"] = s.misses;
   j["hit_ratio"] = s.gets ? nlohmann::json(s.hit_ratio()) : nlohmann::json(nullptr);
   j["errors"] = s.errors;
+  j["client_cpu_cores"] = s.client_cores();
   if (!s.first_error.empty()) j["first_error"] = s.first_error;
   j["latency_us"] = {{"p50", Us(s.latency.Percentile(0.5))},
                      {"p99", Us(s.latency.Percentile(0.99))},
@@ -38,9 +39,9 @@ std::string StatsText(const LoadStats& s) {
   std::string hit = s.gets ? fmt::format("{:.4f}", s.hit_ratio()) : "-";
   return fmt::format(
       "ops/s {:.0f} ({} ops in {:.2f} s: {} gets, {} sets)\n"
-      "hit ratio {}, errors {}\n"
+      "hit ratio {}, errors {}, client cpu {:.2f} cores\n"
       "latency us: p50 {:.1f}, p99 {:.1f}, p99.9 {:.1f}, max {:.1f}, mean {:.1f}\n",
-      s.ops_per_s(), s.ops(), s.elapsed_s(), s.gets, s.sets, hit, ErrorsText(s),
+      s.ops_per_s(), s.ops(), s.elapsed_s(), s.gets, s.sets, hit, ErrorsText(s), s.client_cores(),
       Us(s.latency.Percentile(0.5)), Us(s.latency.Percentile(0.99)),
       Us(s.latency.Percentile(0.999)), Us(s.latency.max_ns()), s.latency.mean_ns() / 1000.0);
 }
