@@ -1,8 +1,16 @@
 // RedisSubscriber against a real redis-server started by the harness, including restarts.
 #include "common/redis_subscriber.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -184,6 +192,49 @@ TEST(RedisSubscriber, StopsPromptlyWhileWaitingToReconnect) {
   sub.Stop();
   EXPECT_LT(NowMs() - start, 3000);
   sub.Stop();
+}
+
+// A server that accepts connections and never answers: the subscriber gives up on each
+// connection after its subscribe timeout (5 s) and tries again; Stop ends it at any point.
+TEST(RedisSubscriber, RetriesAServerThatAcceptsButNeverAnswers) {
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(lfd, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+
+  std::atomic<bool> done{false};
+  std::atomic<int> accepted{0};
+  std::vector<int> fds;
+  std::thread acceptor([&] {
+    while (!done.load()) {
+      pollfd p{lfd, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int fd = accept(lfd, nullptr, nullptr);
+      if (fd < 0) continue;
+      fds.push_back(fd);  // held open, never answered
+      ++accepted;
+    }
+  });
+
+  RedisSubscriber sub(AddressOf(ntohs(addr.sin_port)), {"c"}, [](const std::string&, const std::string&) {});
+  sub.Start();
+  ASSERT_TRUE(WaitUntil([&] { return accepted.load() >= 1; }, kWaitMs));
+  EXPECT_TRUE(WaitUntil([&] { return accepted.load() >= 2; }, kWaitMs));
+  EXPECT_FALSE(sub.connected());
+  EXPECT_EQ(sub.subscriptions(), 0);
+  int64_t start = NowMs();
+  sub.Stop();
+  EXPECT_LT(NowMs() - start, 3000);
+
+  done = true;
+  acceptor.join();
+  for (int fd : fds) close(fd);
+  close(lfd);
 }
 
 TEST(RedisSubscriber, DestructorStopsAndStopWithoutStartIsHarmless) {
