@@ -496,6 +496,8 @@ void CacheStorage::FlushAll(int64_t delay_s) {
     oldest_live_.store(ExpiryFromProtocol(delay_s) - 1, std::memory_order_relaxed);
     return;
   }
+  // An immediate flush also cancels a pending delayed one (memcached resets oldest_live).
+  oldest_live_.store(0, std::memory_order_relaxed);
   for (auto& s : shards_) {
     std::lock_guard<std::mutex> lock(s->mu);
     while (!s->items.empty()) Unlink(*s, s->items.back());
