@@ -294,7 +294,10 @@ bool CacheStorage::Reserve(size_t bytes) {
     size_t limit = limit_.load(std::memory_order_relaxed);
     if (bytes > limit) return false;
     if (used + bytes <= limit) {
-      if (used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed)) return true;
+      if (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed)) continue;
+      // The limit may have shrunk meanwhile (cache_memlimit); then give the bytes back.
+      if (used + bytes <= limit_.load(std::memory_order_relaxed)) return true;
+      Release(bytes);
       continue;
     }
     bool evicted = false;
