@@ -59,8 +59,8 @@ MetricsPublisher::TickResult MetricsPublisher::Tick() {
     case NodeHealth::Change::kNone:
       break;
   }
-  if (!result.sample.up && error != last_node_error_ && result.node_change == NodeHealth::Change::kNone)
-    spdlog::debug("node {} still not answering: {}", address_, error);
+  if (result.node_change == NodeHealth::Change::kNone && !result.sample.up && error != last_node_error_)
+    spdlog::debug("node {} still not answering, now: {}", address_, error);
   last_node_error_ = error;
   result.published = Publish(result.sample);
   return result;
