@@ -163,7 +163,7 @@ CacheItem* CacheStorage::NewItem(std::string_view key, size_t nvalue, uint32_t f
   it->exptime = exptime;
   it->hash = Hash(key);
   it->total = static_cast<uint32_t>(ItemTotal(key.size(), nvalue, flags));
-  std::memcpy(it->data(), key.data(), key.size());
+  if (!key.empty()) std::memcpy(it->data(), key.data(), key.size());
   return it;
 }
 
@@ -352,13 +352,10 @@ StoreResult CacheStorage::Store(StoreMode mode, std::string_view key, std::strin
         return StoreResult::kNoMemory;
       }
       char* dst = it->mutable_value();
-      if (mode == StoreMode::kAppend) {
-        std::memcpy(dst, old->value().data(), old->nvalue);
-        std::memcpy(dst + old->nvalue, value.data(), value.size());
-      } else {
-        std::memcpy(dst, value.data(), value.size());
-        std::memcpy(dst + value.size(), old->value().data(), old->nvalue);
-      }
+      std::string_view first = mode == StoreMode::kAppend ? old->value() : value;
+      std::string_view second = mode == StoreMode::kAppend ? value : old->value();
+      if (!first.empty()) std::memcpy(dst, first.data(), first.size());
+      if (!second.empty()) std::memcpy(dst + first.size(), second.data(), second.size());
       it->key_binary = old->key_binary;
       it->cas = NextCas();
       if (cas_out) *cas_out = it->cas;
@@ -370,7 +367,7 @@ StoreResult CacheStorage::Store(StoreMode mode, std::string_view key, std::strin
 
   CacheItem* it = NewItem(key, value.size(), flags, exptime);
   if (it == nullptr) return StoreResult::kNoMemory;
-  std::memcpy(it->mutable_value(), value.data(), value.size());
+  if (!value.empty()) std::memcpy(it->mutable_value(), value.data(), value.size());
   it->key_binary = key_binary;
   if (!Reserve(it->total)) {
     std::free(it);
