@@ -2,6 +2,7 @@
 // memcached, at a 200 ms interval. Every wait is a condition with a generous deadline.
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -77,11 +78,11 @@ class AgentIt : public ::testing::Test {
   // Waits for an entry with ts > after_ms that satisfies `pred`; returns it (up=0 sample
   // with ts 0 on timeout, after a test failure).
   MetricSample WaitForSample(int64_t after_ms, const std::function<bool(const MetricSample&)>& pred,
-                             const std::string& what) {
+                             const std::string& what, const std::string& id = "n1") {
     MetricSample found;
     bool ok = WaitUntil(
         [&] {
-          for (const auto& s : Samples())
+          for (const auto& s : Samples(id))
             if (s.ts > after_ms && pred(s)) {
               found = s;
               return true;
@@ -300,6 +301,51 @@ TEST_F(AgentIt, SigtermDeregistersAndExitsZero) {
   ASSERT_TRUE(status.ok()) << "agent did not exit on SIGTERM\n" << ReadFile(log);
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "wait status " << *status << "\n" << ReadFile(log);
   EXPECT_FALSE(Registered());
+}
+
+// Against mcscale-node, which has run-time policies: the policy is applied and reported.
+TEST_F(AgentIt, PolicyIsAppliedOnAPolicyNode) {
+  if (access(BinPath("mcscale-node").c_str(), X_OK) != 0) GTEST_SKIP() << "mcscale-node is not built";
+  uint16_t port = testing::FreePort();
+  TestProcess node("mcscale-node",
+                   {BinPath("mcscale-node"), "--port", std::to_string(port), "--memory-limit", "64"},
+                   dir_.path() + "/mcscale-node.log");
+  ASSERT_TRUE(node.Start());
+  ASSERT_TRUE(WaitUntil([&] { return testing::RawExchange(port, "version\r\n", "\r\n", 500).rfind("VERSION", 0) == 0; },
+                        kDeadlineMs));
+  std::string address = "127.0.0.1:" + std::to_string(port);
+  TestProcess agent("mcscale-agent",
+                    {BinPath("mcscale-agent"), "--node", address, "--redis", redis_server_.url(), "--id", "p1",
+                     "--interval-ms", std::to_string(kIntervalMs), "--prefix", keys_.prefix(), "--log-level", "debug"},
+                    dir_.path() + "/agent-p1.log");
+  ASSERT_TRUE(agent.Start());
+  ASSERT_TRUE(WaitUntil([&] { return Registered("p1") && Subscribed(); }, kDeadlineMs));
+
+  SetConfigAndPublish(32, "random");
+  MemcacheClient client(HostPort{"127.0.0.1", port});
+  std::map<std::string, std::string> settings;
+  std::map<std::string, std::string> stats;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto s = client.Stats("settings");
+        auto t = client.Stats();
+        if (s.ok()) settings = *s;
+        if (t.ok()) stats = *t;
+        return settings["eviction_policy"] == "random" && stats["limit_maxbytes"] == std::to_string(32u << 20);
+      },
+      kDeadlineMs))
+      << "eviction_policy '" << settings["eviction_policy"] << "', limit_maxbytes " << stats["limit_maxbytes"];
+  std::map<std::string, std::string> reg;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto h = redis_.HGetAll(keys_.agent("p1"));
+        if (h.ok()) reg = *h;
+        return reg["supports_policy"] == "1";
+      },
+      kDeadlineMs));
+  EXPECT_EQ(reg["policy_note"], "");
+  MetricSample s = WaitForSample(0, [](const MetricSample& m) { return m.up; }, "from mcscale-node", "p1");
+  EXPECT_EQ(s.address, address);
 }
 
 struct BadFlags {
