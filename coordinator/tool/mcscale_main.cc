@@ -3,6 +3,9 @@
 //
 // To add a subcommand: write `int RunName(int argc, const char* const* argv)` (argv[0] is
 // "mcscale NAME") and add a row to kSubcommands. Exit status: 0 done, 1 failed, 2 bad usage.
+#include <signal.h>
+
+#include <atomic>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -10,8 +13,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
+#include "common/event_log.h"
+#include "common/logging.h"
 #include "common/options.h"
+#include "common/redis_client.h"
+#include "common/redis_keys.h"
+#include "common/redis_subscriber.h"
 #include "common/region_map.h"
+#include "coordinator/tool/demo_traffic.h"
+#include "coordinator/tool/event_follower.h"
+#include "coordinator/tool/pool_snapshot.h"
 
 namespace mcscale {
 namespace {
@@ -98,6 +110,155 @@ int RunPlan(int argc, const char* const* argv) {
   return 0;
 }
 
+// --redis and --prefix, shared by every subcommand that reads the pool (also read from
+// MCSCALE_REDIS and MCSCALE_PREFIX, like the agents and the exec provider's scripts).
+void AddRedisOptions(Options& o) {
+  o.Add("redis", "redis://127.0.0.1:6379", "Redis URL redis://[:password@]host:port[/db]");
+  o.Add("prefix", "mcscale", "prefix of every Redis key of the pool");
+}
+
+struct RedisTarget {
+  RedisAddress address;
+  RedisKeys keys;
+};
+
+RedisTarget RedisTargetOrExit(const Options& o) {
+  auto address = RedisAddress::Parse(o.Get("redis"));
+  if (!address.ok()) o.Fail("--redis: " + address.status().message());
+  std::string prefix = o.Get("prefix");
+  if (prefix.empty() || prefix.find_first_of(" \t\r\n") != std::string::npos)
+    o.Fail("--prefix: must be non-empty without whitespace, got '" + prefix + "'");
+  return {*address, RedisKeys(prefix)};
+}
+
+void SetupToolLogging(const Options& o) {
+  Status st = SetupLogging("mcscale", o.Get("log-level"));
+  if (!st.ok()) o.Fail(st.message());
+}
+
+// Set by SIGINT and SIGTERM for the subcommands that run until stopped.
+std::atomic<bool> g_stop{false};
+
+void OnStopSignal(int) { g_stop = true; }
+
+void InstallStopSignals() {
+  signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int RunStatus(int argc, const char* const* argv) {
+  Options o("mcscale status",
+            "mcscale status [--redis URL] [--prefix P] [--json]\n"
+            "Prints the pool as Redis holds it (no coordinator needed): pool id, epoch, state and, per\n"
+            "node, its address, regions held, whether its agent is registered, and up/items/bytes\n"
+            "from its latest metric sample. Exit status 1 when Redis cannot be read.");
+  AddRedisOptions(o);
+  o.AddFlag("json", "print one JSON object instead of a table");
+  o.ParseOrExit(argc, argv);
+  RedisTarget target = RedisTargetOrExit(o);
+  RedisClient redis(target.address, 3000);
+  auto snap = PoolSnapshot::Read(&redis, target.keys);
+  if (!snap.ok()) {
+    std::cerr << "mcscale status: " << target.address.ToString() << ": " << snap.status().ToString() << "\n";
+    return 1;
+  }
+  if (o.GetFlag("json")) std::cout << Dump(snap->ToJson()) << "\n";
+  else std::cout << snap->ToText(Clock::Real()->NowMs());
+  return 0;
+}
+
+int RunWatch(int argc, const char* const* argv) {
+  Options o("mcscale watch",
+            "mcscale watch [--redis URL] [--prefix P] [--from-start]\n"
+            "Follows the pool's events, one readable line each, until SIGINT/SIGTERM. It subscribes\n"
+            "to <prefix>:events and, after every (re)subscribe and every few seconds, catches up\n"
+            "from <prefix>:history, so a Redis restart loses nothing; duplicates are dropped by seq.");
+  AddRedisOptions(o);
+  o.AddFlag("from-start", "first print every event history still holds");
+  o.Add("poll-ms", "2000", "how often history is read even when no message came");
+  o.Add("log-level", "warn", "stderr logging: trace, debug, info, warn or error");
+  o.ParseOrExit(argc, argv);
+  RedisTarget target = RedisTargetOrExit(o);
+  int64_t poll_ms = o.IntOrExit("poll-ms", 100, 60000);
+  SetupToolLogging(o);
+  InstallStopSignals();
+
+  RedisClient redis(target.address, 3000);
+  EventFollower follower(
+      &redis, target.keys, [](const PoolEvent& ev) { std::cout << EventLog::OneLine(ev) << std::endl; },
+      [](const std::string& warning) { std::cerr << "mcscale watch: " << warning << std::endl; });
+  if (!o.GetFlag("from-start")) {
+    bool told = false;
+    for (Status st = follower.StartAtEnd(); !st.ok(); st = follower.StartAtEnd()) {
+      if (!told) std::cerr << "mcscale watch: waiting for Redis at " << target.address.ToString() << ": "
+                           << st.ToString() << std::endl;
+      told = true;
+      for (int i = 0; i < 10 && !g_stop; ++i) Clock::Real()->SleepMs(100);
+      if (g_stop) return 0;
+    }
+  }
+  RedisSubscriber sub(
+      target.address, {target.keys.events()},
+      [&](const std::string&, const std::string& message) { follower.OnMessage(message); },
+      [&](bool reconnected) {
+        auto caught = follower.CatchUp();
+        if (reconnected)
+          std::cerr << "mcscale watch: resubscribed to " << target.keys.events() << "; "
+                    << (caught.ok() ? std::to_string(*caught) + " event(s) caught up from " + target.keys.history()
+                                    : "history unreadable: " + caught.status().ToString())
+                    << std::endl;
+      });
+  sub.Start();
+  std::cerr << "mcscale watch: following " << target.keys.events() << " on " << target.address.ToString()
+            << " (Ctrl-C stops)" << std::endl;
+  int64_t next_poll = Clock::Real()->MonoMs() + poll_ms;
+  while (!g_stop) {
+    Clock::Real()->SleepMs(50);
+    if (Clock::Real()->MonoMs() < next_poll) continue;
+    next_poll = Clock::Real()->MonoMs() + poll_ms;
+    (void)follower.CatchUp();  // a safety net: a hung subscription is not noticed otherwise
+  }
+  sub.Stop();
+  return 0;
+}
+
+int RunTraffic(int argc, const char* const* argv) {
+  Options o("mcscale traffic",
+            "mcscale traffic [--redis URL] [--prefix P] [--phase-s 40] [--rate 2000] [--duration-s 0]\n"
+            "The demo's application: reads through the pool cache-aside, routing each key to its\n"
+            "node by region, alternating a cold phase (keys never seen: misses, the pool grows) and a\n"
+            "warm phase (a small hot set: hits, the pool shrinks). One line per phase change and\n"
+            "per report interval. Runs until SIGINT/SIGTERM or --duration-s.");
+  AddRedisOptions(o);
+  DemoTrafficOptions d;
+  o.Add("phase-s", std::to_string(d.phase_s), "seconds per phase (cold first)");
+  o.Add("rate", std::to_string(d.rate), "gets per second");
+  o.Add("duration-s", std::to_string(d.duration_s), "stop after this many seconds (0: run until stopped)");
+  o.Add("hot-keys", std::to_string(d.hot_keys), "keys of the warm phase");
+  o.Add("value-bytes", std::to_string(d.value_bytes), "size of each value set after a miss");
+  o.Add("report-s", std::to_string(d.report_s), "seconds between status lines");
+  o.Add("log-level", "warn", "stderr logging: trace, debug, info, warn or error");
+  o.ParseOrExit(argc, argv);
+  RedisTarget target = RedisTargetOrExit(o);
+  d.phase_s = static_cast<int>(o.IntOrExit("phase-s", 1, 86400));
+  d.rate = static_cast<int>(o.IntOrExit("rate", 1, 1000000));
+  d.duration_s = static_cast<int>(o.IntOrExit("duration-s", 0, 365 * 86400));
+  d.hot_keys = static_cast<int>(o.IntOrExit("hot-keys", 1, 10000000));
+  d.value_bytes = static_cast<int>(o.IntOrExit("value-bytes", 1, 1 << 20));
+  d.report_s = static_cast<int>(o.IntOrExit("report-s", 1, 3600));
+  SetupToolLogging(o);
+  InstallStopSignals();
+
+  RedisClient redis(target.address, 2000);
+  DemoTraffic traffic(&redis, target.keys, d, Clock::Real(),
+                      [](const std::string& line) { std::cout << line << std::endl; });
+  traffic.Run(&g_stop);
+  return 0;
+}
+
 struct Subcommand {
   const char* name;
   const char* summary;
@@ -107,6 +268,9 @@ struct Subcommand {
 const Subcommand kSubcommands[] = {
     {"region", "print the region of each key", RunRegion},
     {"plan", "print the region map and the moves of a resize", RunPlan},
+    {"status", "print the pool, its nodes and their agents, read from Redis", RunStatus},
+    {"watch", "follow the pool's events, one line each", RunWatch},
+    {"traffic", "demo load: cold and warm phases so the pool grows and shrinks", RunTraffic},
 };
 
 std::string Usage() {
