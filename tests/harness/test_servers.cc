@@ -200,8 +200,14 @@ void MemcachedServer::Stop() {
   proc_.reset();
 }
 
+char ProcessState(int pid);
+
 void MemcachedServer::Pause() {
-  if (proc_) proc_->Signal(SIGSTOP);
+  if (!proc_) return;
+  proc_->Signal(SIGSTOP);
+  // kill() returns before the threads stop: wait until they have.
+  if (!WaitUntil([&] { return ProcessState(proc_->pid()) == 'T'; }, 10000, 1))
+    ADD_FAILURE() << "memcached did not stop on SIGSTOP";
 }
 
 void MemcachedServer::Resume() {
@@ -228,4 +234,14 @@ HttpResult Http(uint16_t port, const std::string& method, const std::string& pat
   return r;
 }
 
+}  // namespace mcscale::testing
+
+namespace mcscale::testing {
+char ProcessState(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return '?';
+  return stat[close + 2];
+}
 }  // namespace mcscale::testing

@@ -131,3 +131,8 @@ HttpResult Http(uint16_t port, const std::string& method, const std::string& pat
                 int64_t timeout_ms = 20000);
 
 }  // namespace mcscale::testing
+
+namespace mcscale::testing {
+// The state letter of /proc/PID/stat ('R', 'S', 'T' stopped, 'Z' zombie), or '?' when gone.
+char ProcessState(int pid);
+}  // namespace mcscale::testing
