@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/event_log.h"
+#include "common/frontend_lease.h"
+#include "common/move_planner.h"
 #include "common/memcache_client.h"
 #include "coordinator/exec_node_provider.h"
 
@@ -190,11 +192,94 @@ void Coordinator::EvaluatePolicyLocked() {
   }
 }
 
+Status Coordinator::EndMigrationLocked(const std::string& reason) {
+  std::set<NodeId> drained;
+  Status st = pool_->FinishMigration(reason, &drained);
+  if (!st.ok()) return st;
+  if (!drained.empty()) {
+    retiring_.insert(drained.begin(), drained.end());
+    retiring_epoch_ = pool_->pool().epoch;
+    retiring_since_ms_ = clock_->NowMs();
+  }
+  return Status::Ok();
+}
+
+// The coordinator's half of DESIGN.md's resize protocol, one step per tick, all state in
+// Redis (`<prefix>:migration:<epoch>`), so a restarted coordinator carries on:
+//   every live lease on prepare E  -> publish migration.commit
+//   unclaimed after the grace      -> claim, and issue the moves once every lease is on commit
+//   every region done              -> migration.done, state stable
 void Coordinator::AdvanceMigrationLocked() {
+  RetireDrainedLocked();
   if (!pool_->migrating()) return;
-  // Live migration is not there yet: a resize is a remap, done as soon as it is published.
-  Status st = pool_->FinishMigration("remap only: no keys are moved");
-  if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", pool_->pool().epoch, st.ToString());
+  const PoolState& pool = pool_->pool();
+  int64_t epoch = pool.epoch;
+  if (!options_.live_migration || !pool.previous_regions) {
+    Status st = EndMigrationLocked("remap only: no keys are moved");
+    if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", epoch, st.ToString());
+    return;
+  }
+  if (clock_->NowMs() - pool.updated_ms > options_.drain_timeout_ms) {
+    spdlog::error("epoch {}: migration not done after {} s; ending it anyway (keys of unmoved regions are lost)",
+                  epoch, options_.drain_timeout_ms / 1000);
+    Status st = EndMigrationLocked("drain timeout: migration ended before every region moved");
+    if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", epoch, st.ToString());
+    return;
+  }
+  auto m = redis_->HGetAll(keys_.migration(epoch));
+  if (!m.ok()) return;
+  if (!m->count("commit_ms")) {
+    std::vector<std::string> lagging;
+    auto all = LeaseCensus::AllAtLeast(redis_.get(), keys_, pool.pool_id, epoch, RoutePhase::kPrepare, &lagging);
+    if (!all.ok() || !*all) return;
+    (void)redis_->HSet(keys_.migration(epoch), {{"commit_ms", std::to_string(clock_->NowMs())}});
+    PoolEvent ev;
+    ev.type = EventType::kMigrationCommit;
+    ev.reason = "every frontend is on prepare";
+    Status st = pool_->PublishEvent(ev);
+    if (!st.ok()) spdlog::warn("epoch {}: migration.commit not published: {}", epoch, st.ToString());
+    else spdlog::info("epoch {}: migration.commit published", epoch);
+    return;
+  }
+  if (!m->count("planned_by")) {
+    int64_t commit_ms = std::strtoll(m->at("commit_ms").c_str(), nullptr, 10);
+    if (clock_->NowMs() - commit_ms < options_.claim_grace_ms) return;
+    auto claim = redis_->Command({"SET", keys_.migration_claim(epoch), "coordinator", "NX", "PX", "30000"});
+    auto holder = redis_->Get(keys_.migration_claim(epoch));
+    if (!holder.ok() || !holder->has_value() || **holder != "coordinator") return;
+    if (claim.ok() && !claim->is_nil())
+      spdlog::info("epoch {}: no frontend claimed the moves within {} ms; the coordinator issues them", epoch,
+                   options_.claim_grace_ms);
+    auto all = LeaseCensus::AllAtLeast(redis_.get(), keys_, pool.pool_id, epoch, RoutePhase::kCommit);
+    if (!all.ok() || !*all) return;
+    auto issued = MovePlanner::Issue(redis_.get(), keys_, epoch, *pool.previous_regions, pool.regions, pool.nodes,
+                                     "coordinator", clock_->NowMs());
+    if (!issued.ok()) spdlog::warn("epoch {}: issuing moves: {}", epoch, issued.status().ToString());
+    else if (*issued) spdlog::info("epoch {}: moves issued", epoch);
+    return;
+  }
+  auto done = MovePlanner::Done(redis_.get(), keys_, epoch);
+  if (done.ok() && *done) {
+    Status st = EndMigrationLocked(fmt::format("every region moved ({} keys, {} bytes, {} skipped as newer)",
+                                               m->count("keys_moved") ? m->at("keys_moved") : "0",
+                                               m->count("bytes_moved") ? m->at("bytes_moved") : "0",
+                                               m->count("keys_skipped") ? m->at("keys_skipped") : "0"));
+    if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", epoch, st.ToString());
+  }
+}
+
+void Coordinator::RetireDrainedLocked() {
+  if (retiring_.empty()) return;
+  bool waited_out = clock_->NowMs() - retiring_since_ms_ > options_.retire_wait_ms;
+  if (!waited_out) {
+    auto all = LeaseCensus::AllAtLeast(redis_.get(), keys_, pool_->pool().pool_id, retiring_epoch_,
+                                       RoutePhase::kStable);
+    if (!all.ok() || !*all) return;
+  }
+  pool_->RetireNodes(retiring_);
+  spdlog::info("retired {} drained node(s) of epoch {}{}", retiring_.size(), retiring_epoch_,
+               waited_out ? " (some frontend leases had not caught up)" : "");
+  retiring_.clear();
 }
 
 nlohmann::json Coordinator::PoolView() {
@@ -220,6 +305,11 @@ nlohmann::json Coordinator::PoolView() {
     nodes.push_back(n);
   }
   view["node_list"] = nodes;
+  if (p.epoch > 0) {
+    auto m = redis_->HGetAll(keys_.migration(p.epoch));
+    if (m.ok() && !m->empty()) view["migration"] = *m;
+  }
+  view["live_migration"] = options_.live_migration;
   view["mode"] = PoolConfig::ModeName(config_.mode);
   view["last_decision"] = last_decision_reason_;
   return view;

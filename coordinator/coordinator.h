@@ -38,6 +38,16 @@ struct CoordinatorOptions {
   nlohmann::json initial_config = nlohmann::json::object();  // used when Redis has none
   // Figures older than this are trimmed from `<prefix>:figures`. Default: 2 hours.
   int64_t keep_figures_ms = 2 * 3600 * 1000;
+  // Live migration (copy moving regions' keys); off: a resize is a remap, as in
+  // ElastiCache, mcrouter and twemproxy. Default: on.
+  bool live_migration = true;
+  // Unclaimed this long after commit, the coordinator issues the moves itself. Default: 2 s.
+  int64_t claim_grace_ms = 2000;
+  // A migration not done after this is ended anyway (logged). Default: 600 s.
+  int64_t drain_timeout_ms = 600 * 1000;
+  // Drained nodes are stopped once every lease is past migration.done, or after this.
+  // Default: 10 s.
+  int64_t retire_wait_ms = 10 * 1000;
 };
 
 class Coordinator {
@@ -78,6 +88,8 @@ class Coordinator {
   void ReloadConfigLocked();
   void EvaluatePolicyLocked();
   void AdvanceMigrationLocked();
+  void RetireDrainedLocked();
+  Status EndMigrationLocked(const std::string& reason);
   Status FlushNodesLocked();
 
   CoordinatorOptions options_;
@@ -96,6 +108,10 @@ class Coordinator {
   int64_t last_config_read_mono_ms_ = 0;
   std::string last_decision_reason_;
   std::atomic<bool> retired_{false};
+  // Nodes that left the pool at migration.done, stopped once no frontend can ask them.
+  std::set<NodeId> retiring_;
+  int64_t retiring_epoch_ = 0;
+  int64_t retiring_since_ms_ = 0;
   // Counters for /metrics.
   uint64_t samples_total_ = 0;
   uint64_t samples_invalid_ = 0;

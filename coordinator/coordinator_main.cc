@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
                            "'{\"interval_s\":5,\"max_nodes\":4}'")
       .Add("tick-ms", "250", "loop period")
       .Add("log-level", "info", "trace, debug, info, warn or error")
+      .AddFlag("no-migration", "resize by remapping only (keys of moving regions are lost), as the anchors do")
+      .Add("claim-grace-ms", "2000", "issue an epoch's moves when no frontend claimed them within this time")
+      .Add("drain-timeout-s", "600", "end a migration that is not done after this many seconds")
       .AddFlag("retire-on-exit", "stop every node and delete the pool when stopped (SIGTERM/SIGINT)");
   opts.ParseOrExit(argc, argv);
 
@@ -96,6 +99,9 @@ int main(int argc, char** argv) {
   if (co.initial_config.is_discarded() || !co.initial_config.is_object())
     opts.Fail("--config: expected a JSON object, got '" + opts.Get("config") + "'");
   co.tick_ms = static_cast<int>(opts.IntOrExit("tick-ms", 10, 10000));
+  co.live_migration = !opts.GetFlag("no-migration");
+  co.claim_grace_ms = opts.IntOrExit("claim-grace-ms", 0, 3600 * 1000);
+  co.drain_timeout_ms = opts.IntOrExit("drain-timeout-s", 1, 7 * 24 * 3600) * 1000;
 
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa {};

@@ -144,14 +144,15 @@ Status PoolManager::Resize(int target, const PoolConfig& config, const std::stri
   return Status::Ok();
 }
 
-Status PoolManager::FinishMigration(const std::string& reason) {
+Status PoolManager::FinishMigration(const std::string& reason, std::set<NodeId>* drained) {
+  drained->clear();
   if (!migrating()) return Status::Ok();
-  std::set<NodeId> drained = DrainingNodes();
+  *drained = DrainingNodes();
   PoolState next = pool_;
   next.state = PoolPhase::kStable;
   next.previous_regions.reset();
   next.updated_ms = clock_->NowMs();
-  for (const auto& id : drained) next.nodes.erase(id);
+  for (const auto& id : *drained) next.nodes.erase(id);
   Status st = Save(next);
   if (!st.ok()) return st;
   pool_ = next;
@@ -163,12 +164,15 @@ Status PoolManager::FinishMigration(const std::string& reason) {
   ev.reason = reason;
   Status pub = events_.Publish(&ev);
   if (!pub.ok()) spdlog::error("epoch {}: migration.done not published: {}", pool_.epoch, pub.ToString());
-  for (const auto& id : drained) {
+  spdlog::info("epoch {}: migration done ({}); {} drained node(s) to retire", pool_.epoch, reason, drained->size());
+  return Status::Ok();
+}
+
+void PoolManager::RetireNodes(const std::set<NodeId>& nodes) {
+  for (const auto& id : nodes) {
     Status stop = provider_->Stop(id);
     if (!stop.ok()) spdlog::warn("stopping drained node {}: {}", id, stop.ToString());
   }
-  spdlog::info("epoch {}: migration done ({}); retired {} drained node(s)", pool_.epoch, reason, drained.size());
-  return Status::Ok();
 }
 
 Status PoolManager::Reconcile(const PoolConfig& config) {

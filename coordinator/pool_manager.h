@@ -37,9 +37,12 @@ class PoolManager {
   // Grows or shrinks the pool to `target` nodes. Conflict while a migration runs; Invalid
   // for a target out of 1..regions. On success the pool is migrating in the new epoch.
   Status Resize(int target, const PoolConfig& config, const std::string& reason);
-  // Ends the running migration: state=stable, publishes migration.done, stops the drained
-  // nodes.
-  Status FinishMigration(const std::string& reason);
+  // Ends the running migration: state=stable, publishes migration.done. The drained nodes
+  // leave `nodes` and are returned in *drained, still running: stop them with
+  // RetireNodes once no frontend can still ask them.
+  Status FinishMigration(const std::string& reason, std::set<NodeId>* drained);
+  // Stops nodes that left the pool.
+  void RetireNodes(const std::set<NodeId>& nodes);
   // Brings the pool in line with what the provider still runs after a restart: nodes that
   // are gone are started again under the same id (a new address is published as a new
   // epoch); nodes the provider runs that are not in the pool are stopped.
