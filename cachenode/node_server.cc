@@ -201,9 +201,8 @@ void OnNotify(evutil_socket_t fd, short, void* arg) {
 NodeServer::NodeServer(NodeContext* context) : ctx_(context), parser_(context->settings().item_size_max) {}
 
 NodeServer::~NodeServer() {
-  Stop();
+  StopWorkers();
   for (auto& w : workers_) {
-    if (w->thread.joinable()) w->thread.join();
     if (w->notify_ev) event_free(w->notify_ev);
     if (w->base) event_base_free(w->base);
     if (w->notify[0] >= 0) close(w->notify[0]);
@@ -260,7 +259,12 @@ Status NodeServer::Start() {
 
 void NodeServer::Run() {
   event_base_dispatch(base_);
+  StopWorkers();
+}
+
+void NodeServer::StopWorkers() {
   for (auto& w : workers_) {
+    if (!w->thread.joinable()) continue;
     int stop = -1;
     if (write(w->notify[1], &stop, sizeof(stop)) != sizeof(stop)) spdlog::warn("cannot stop a worker");
   }

@@ -44,6 +44,8 @@ class NodeServer {
  private:
   static void OnAccept(evconnlistener* listener, int fd, ::sockaddr* addr, int socklen, void* arg);
   static void OnSignal(int sig, short what, void* arg);
+  // Tells every running worker to leave its loop and joins it.
+  void StopWorkers();
 
   NodeContext* ctx_;
   ProtocolParser parser_;
