@@ -342,6 +342,7 @@ ProtocolParser::Status ProtocolParser::Parse(const char* input, size_t len, Requ
       while (i < len && input[i] == ' ') ++i;
       std::string_view head(input + i, len - i);
       if (i > 100 || (head.substr(0, 4) != "get " && head.substr(0, 5) != "gets ")) return Status::kClose;
+      if (len > kMaxGetLine) return Status::kClose;
     }
     return Status::kNeedMore;
   }

@@ -38,6 +38,8 @@ class ProtocolParser {
  private:
   // Longest command line buffered while waiting for its newline (only a get may be longer).
   static constexpr size_t kMaxLineWithoutNewline = 2048;
+  // Longest multi-get line buffered before the connection is closed.
+  static constexpr size_t kMaxGetLine = 64u << 20;
 
   void ParseStore(const char* input, size_t len, size_t line_bytes, Command cmd, Request* req,
                   Status* status, size_t* consumed) const;

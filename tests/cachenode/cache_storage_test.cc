@@ -140,13 +140,17 @@ TEST(CacheStorage, DelayedFlushInvalidatesOlderItems) {
   s.Store(StoreMode::kSet, "old", "v", 0, 0);
   s.FlushAll(5);
   EXPECT_EQ(Read(s, "old"), "v");
-  clock.Advance(5000);
+  clock.Advance(4000);
   EXPECT_EQ(s.Access("old", true, [](CacheItem&) { return AccessAction::kKeep; }), LookupResult::kFlushed);
   clock.Advance(1000);
   s.Store(StoreMode::kSet, "new", "v", 0, 0);
   EXPECT_EQ(Read(s, "new"), "v");
-  s.FlushAll(0);
+  s.FlushAll(1);  // reaches oldest_live at once: immediate
   EXPECT_EQ(Read(s, "new"), std::nullopt);
+  s.Store(StoreMode::kSet, "after", "v", 0, 0);
+  EXPECT_EQ(Read(s, "after"), "v");  // stored after the flush, in the same second
+  s.FlushAll(0);
+  EXPECT_EQ(Read(s, "after"), std::nullopt);
   EXPECT_EQ(s.Stats().curr_items, 0u);
   EXPECT_EQ(s.Stats().bytes, 0u);
 }

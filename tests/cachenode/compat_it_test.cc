@@ -294,18 +294,22 @@ TEST_F(CompatTest, ExpiryMatches) {
         << "port " << port;
   }
   ExpectSame("get ttl1 ttlfar\r\n");
-  // touch and gat extend; an absolute time in the future works.
-  ExpectSame("set ttl2 0 1 1\r\nb\r\ntouch ttl2 1000\r\ngat 0 ttl2\r\n");
+  // touch extends, gat 0 makes it permanent (a TTL of 100 s cannot run out between
+  // two commands of one write, so the replies do not depend on a second boundary).
+  ExpectSame("set ttl2 0 100 1\r\nb\r\ntouch ttl2 1000\r\ngat 0 ttl2\r\nget ttl2\r\n");
   ExpectSame("get ttl2\r\n");
 }
 
 TEST_F(CompatTest, DelayedFlushMatches) {
-  ExpectSame("set fl1 0 0 1\r\na\r\nflush_all 2\r\nget fl1\r\n");
+  // A delay of 3 s takes effect 2 s later (memcached's oldest_live rule): never within this write.
+  ExpectSame("set fl1 0 0 1\r\na\r\nflush_all 3\r\nget fl1\r\n");
   for (uint16_t port : {memcached_.port(), node_.port()}) {
     EXPECT_TRUE(WaitUntil([&] { return Exchange(port, "get fl1\r\n") == "END\r\n"; }, 10000, 100))
         << "port " << port;
   }
   ExpectSame("flush_all\r\nset fl2 0 0 1\r\nb\r\nget fl1 fl2\r\n");
+  // A delay of 1 s is an immediate flush; what is stored right after it stays.
+  ExpectSame("set fa 0 0 1\r\na\r\nflush_all 1\r\nset fb 0 0 1\r\nb\r\nget fa fb\r\n");
 }
 
 TEST_F(CompatTest, QuitAndGarbageCloseLikeMemcached) {
