@@ -493,13 +493,11 @@ DeltaResult CacheStorage::Delta(std::string_view key, bool incr, uint64_t delta,
 
 void CacheStorage::FlushAll(int64_t delay_s) {
   if (delay_s > 0) {
-    // memcached: items untouched since oldest_live die once it is reached; a delay that
-    // reaches it already (1 s, or an absolute time in the past) is an immediate flush.
-    int64_t oldest = ExpiryFromProtocol(delay_s) - 1;
-    if (oldest > Now()) {
-      oldest_live_.store(oldest, std::memory_order_relaxed);
-      return;
-    }
+    // memcached: once oldest_live is reached, every item last touched at or before that
+    // second is dead, even one stored later within it (so `flush_all 1` also kills what is
+    // stored in the rest of the current second).
+    oldest_live_.store(ExpiryFromProtocol(delay_s) - 1, std::memory_order_relaxed);
+    return;
   }
   // An immediate flush also cancels a pending delayed one (memcached resets oldest_live).
   oldest_live_.store(0, std::memory_order_relaxed);

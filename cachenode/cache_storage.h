@@ -98,8 +98,8 @@ class CacheStorage {
   DeltaResult Delta(std::string_view key, bool incr, uint64_t delta, uint64_t req_cas, uint64_t* result,
                     FunctionRef<void(CacheItem&)> after);
 
-  // flush_all: with delay 0 (or 1) drops every item now; otherwise items not touched since
-  // then become invalid delay_s - 1 seconds from now (memcached's oldest_live rule).
+  // flush_all: with delay 0 drops every item now; otherwise, from delay_s - 1 seconds on,
+  // every item last touched at or before that second is dead (memcached's oldest_live rule).
   void FlushAll(int64_t delay_s);
 
   // Sets the memory limit; evicts at once until the items fit.

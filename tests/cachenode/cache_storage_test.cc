@@ -145,14 +145,19 @@ TEST(CacheStorage, DelayedFlushInvalidatesOlderItems) {
   clock.Advance(1000);
   s.Store(StoreMode::kSet, "new", "v", 0, 0);
   EXPECT_EQ(Read(s, "new"), "v");
-  s.FlushAll(1);  // reaches oldest_live at once: immediate
+  s.FlushAll(1);  // due at once, for everything touched in this second (as memcached)
   EXPECT_EQ(Read(s, "new"), std::nullopt);
+  s.Store(StoreMode::kSet, "same_second", "v", 0, 0);
+  EXPECT_EQ(Read(s, "same_second"), std::nullopt);
+  clock.Advance(1000);
   s.Store(StoreMode::kSet, "after", "v", 0, 0);
-  EXPECT_EQ(Read(s, "after"), "v");  // stored after the flush, in the same second
-  s.FlushAll(0);
+  EXPECT_EQ(Read(s, "after"), "v");
+  s.FlushAll(0);  // an immediate flush also ends the delayed one
   EXPECT_EQ(Read(s, "after"), std::nullopt);
   EXPECT_EQ(s.Stats().curr_items, 0u);
   EXPECT_EQ(s.Stats().bytes, 0u);
+  s.Store(StoreMode::kSet, "later", "v", 0, 0);
+  EXPECT_EQ(Read(s, "later"), "v");
 }
 
 TEST(CacheStorage, ItemSizeLimit) {
