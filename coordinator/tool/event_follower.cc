@@ -29,7 +29,10 @@ Result<int> EventFollower::CatchUpLocked() {
   while (true) {
     int skipped = 0;
     auto events = log_.ReadAfter(last_seq_, kPage, &skipped);
-    if (!events.ok()) return events.status();
+    if (!events.ok()) {
+      behind_ = true;
+      return events.status();
+    }
     if (skipped > 0) warn_(std::to_string(skipped) + " history entries did not decode; skipped");
     for (const auto& ev : *events) {
       PrintLocked(ev);
@@ -38,6 +41,7 @@ Result<int> EventFollower::CatchUpLocked() {
     // A short page is the end; a page of undecodable entries only cannot move last_seq_.
     if (static_cast<int64_t>(events->size()) + skipped < kPage || events->empty()) break;
   }
+  behind_ = false;
   return printed;
 }
 
@@ -61,6 +65,11 @@ void EventFollower::OnMessage(const std::string& message) {
 std::string EventFollower::last_seq() {
   std::lock_guard<std::mutex> lock(mu_);
   return last_seq_;
+}
+
+bool EventFollower::behind() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return behind_;
 }
 
 void EventFollower::PrintLocked(const PoolEvent& event) {

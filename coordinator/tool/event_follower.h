@@ -34,6 +34,7 @@ class EventFollower {
   // unreachable (then nothing changed).
   Status StartAtEnd();
   // Prints every history event after the last one printed; returns how many it printed.
+  // A failure (Redis away) leaves behind() true until a later catch-up succeeds.
   Result<int> CatchUp();
   // A message from the channel. A newer event than the last printed first catches up from
   // history (so one missed while unsubscribed prints before it), then prints it when
@@ -41,6 +42,9 @@ class EventFollower {
   void OnMessage(const std::string& message);
 
   std::string last_seq();
+  // True when the last catch-up failed: history may hold events not printed yet, so the
+  // caller should try again soon.
+  bool behind();
 
  private:
   Result<int> CatchUpLocked();
@@ -51,6 +55,7 @@ class EventFollower {
   WarnFn warn_;
   std::mutex mu_;
   std::string last_seq_;  // "" before anything was printed or skipped
+  bool behind_ = false;
 };
 
 }  // namespace mcscale

@@ -204,7 +204,9 @@ int RunWatch(int argc, const char* const* argv) {
       target.address, {target.keys.events()},
       [&](const std::string&, const std::string& message) { follower.OnMessage(message); },
       [&](bool reconnected) {
+        // The first call after Redis came back may meet the old connection's end: once more.
         auto caught = follower.CatchUp();
+        if (!caught.ok()) caught = follower.CatchUp();
         if (reconnected)
           std::cerr << "mcscale watch: resubscribed to " << target.keys.events() << "; "
                     << (caught.ok() ? std::to_string(*caught) + " event(s) caught up from " + target.keys.history()
@@ -214,12 +216,18 @@ int RunWatch(int argc, const char* const* argv) {
   sub.Start();
   std::cerr << "mcscale watch: following " << target.keys.events() << " on " << target.address.ToString()
             << " (Ctrl-C stops)" << std::endl;
+  // History is read every poll_ms (a hung subscription is not noticed otherwise), and every
+  // 250 ms while a catch-up failed.
   int64_t next_poll = Clock::Real()->MonoMs() + poll_ms;
+  int64_t next_retry = 0;
   while (!g_stop) {
     Clock::Real()->SleepMs(50);
-    if (Clock::Real()->MonoMs() < next_poll) continue;
-    next_poll = Clock::Real()->MonoMs() + poll_ms;
-    (void)follower.CatchUp();  // a safety net: a hung subscription is not noticed otherwise
+    int64_t now = Clock::Real()->MonoMs();
+    bool retry = follower.behind() && now >= next_retry;
+    if (now < next_poll && !retry) continue;
+    if (now >= next_poll) next_poll = now + poll_ms;
+    next_retry = now + 250;
+    (void)follower.CatchUp();
   }
   sub.Stop();
   return 0;
