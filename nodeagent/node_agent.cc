@@ -26,7 +26,8 @@ NodeAgent::NodeAgent(AgentSettings settings, Clock* clock)
       configurator_(&node_, &redis_, keys_),
       registration_(AgentIdentity{settings_.id, settings_.node.ToString(), static_cast<int64_t>(getpid()),
                                   MCSCALE_VERSION, clock_->NowMs(), settings_.interval_ms},
-                    &redis_, keys_, clock_) {
+                    &redis_, keys_, clock_),
+      mover_(settings_.id, settings_.node, settings_.redis, keys_, clock_) {
   subscriber_ = std::make_unique<RedisSubscriber>(
       settings_.redis, std::vector<std::string>{keys_.events()},
       [this](const std::string&, const std::string& message) { OnEvent(message); },
@@ -36,6 +37,7 @@ NodeAgent::NodeAgent(AgentSettings settings, Clock* clock)
 NodeAgent::~NodeAgent() { subscriber_->Stop(); }
 
 void NodeAgent::Stop() {
+  mover_.RequestStop();  // it finishes its call in progress while the loop winds down
   std::lock_guard<std::mutex> lock(mu_);
   stop_ = true;
   cv_.notify_all();
@@ -66,6 +68,7 @@ void NodeAgent::Run() {
                MetricsPublisher::StreamMaxLen(settings_.interval_ms), registration_.key(),
                AgentRegistration::TtlSeconds(settings_.interval_ms), settings_.redis.ToString());
   subscriber_->Start();
+  mover_.Start();
   int64_t due = clock_->MonoMs();
   int64_t config_due = due + kConfigRefreshMs;
   while (true) {
@@ -99,6 +102,7 @@ void NodeAgent::Run() {
     if (wait_ms > 0)
       cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stop_ || wake_; });
   }
+  mover_.Stop();
   subscriber_->Stop();
   Status st = registration_.Deregister();
   if (st.ok()) spdlog::info("stopped; {} deleted", registration_.key());

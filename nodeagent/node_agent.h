@@ -5,9 +5,10 @@
 //     on `<prefix>:events`, on every (re)subscription (an event may have been missed while
 //     away), every minute as a safety net (a silently hung subscription cannot be noticed
 //     with hiredis 0.14), and whenever the node comes back up or restarted.
-// Node I/O happens only on the loop thread; the subscriber's thread only marks the config
-// stale and wakes the loop. The next component (the mover, consuming
-// `<prefix>:moves:<id>`) joins as another member with a thread and a node client of its own.
+//   - Mover carries out the move orders of `<prefix>:moves:<id>` on a thread of its own,
+//     with node and Redis clients of its own, so a long migration never delays a sample.
+// Node I/O of the loop happens only on the loop thread; the subscriber's thread only marks
+// the config stale and wakes the loop.
 //
 // Thread-safety: Run() on one thread; Stop() from any thread (not from a signal handler).
 #ifndef MCSCALE_NODEAGENT_NODE_AGENT_H_
@@ -28,6 +29,7 @@
 #include "nodeagent/agent_registration.h"
 #include "nodeagent/agent_settings.h"
 #include "nodeagent/metrics_publisher.h"
+#include "nodeagent/mover.h"
 #include "nodeagent/node_configurator.h"
 
 namespace mcscale {
@@ -50,7 +52,8 @@ class NodeAgent {
   NodeAgent(const NodeAgent&) = delete;
   NodeAgent& operator=(const NodeAgent&) = delete;
 
-  // Runs until Stop(); then unsubscribes and deregisters (DEL of the registration hash).
+  // Runs until Stop() (the mover alongside, on its own thread); then stops the mover,
+  // unsubscribes and deregisters (DEL of the registration hash).
   void Run();
   // Makes Run() return soon (after the node or Redis call in progress, if any).
   void Stop();
@@ -71,6 +74,7 @@ class NodeAgent {
   NodeConfigurator configurator_;
   AgentRegistration registration_;
   std::unique_ptr<RedisSubscriber> subscriber_;
+  Mover mover_;
 
   std::atomic<bool> config_stale_{true};
   bool node_needs_config_ = true;  // loop thread only
