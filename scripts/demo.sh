@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: a local mcscale pool that grows and shrinks with its load.
 #
-#   scripts/demo.sh [--redis-port N] [--http HOST:PORT] [--phase-s S] [--rate R]
+#   scripts/demo.sh [--redis-port N] [--http HOST:PORT] [--phase-s S] [--rate R] [--live-migration]
 #   scripts/demo.sh --smoke
 #
 # It installs what is missing (scripts/setup.sh), builds mcscale, mcscale-coordinator and
@@ -10,6 +10,10 @@
 # 127.0.0.1, a policy interval of 5 s, 1..4 nodes) and `mcscale traffic`, whose cold
 # phases (every get misses) grow the pool and whose warm phases (every get hits) shrink it.
 # Ctrl-C retires the pool through the API (every node and agent stops), then stops Redis.
+#
+# Resizes remap regions without moving keys (mcscale-coordinator --no-migration) unless
+# --live-migration is given: live migration needs the agents' mover, and until that runs a
+# migration only ends at the coordinator's drain timeout.
 #
 # --smoke runs the same without a terminal: it waits (MCSCALE_SMOKE_TIMEOUT_S, default 90 s)
 # for the pool to grow to 2 or more nodes and then shrink, stops everything, checks that no
@@ -30,6 +34,7 @@ redis_port=""
 http=""
 phase_s=40
 rate=2000
+migration=(--no-migration)
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
@@ -41,6 +46,7 @@ while [ $# -gt 0 ]; do
     --phase-s=*) phase_s=${1#*=} ;;
     --rate) rate=${2:?--rate needs gets per second}; shift ;;
     --rate=*) rate=${1#*=} ;;
+    --live-migration) migration=() ;;
     -h|--help) usage; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -189,7 +195,7 @@ say "redis-server on $redis_url (pid $redis_pid, append-only file in $work/redis
 
 config='{"interval_s":5,"window_s":5,"bucket_s":10,"min_requests":100,"scale_down_stabilization_s":5,"max_nodes":4,"node_capacity_mb":64}'
 setsid "$bin/mcscale-coordinator" --redis "$redis_url" --prefix "$prefix" --http "$http" \
-  --agent-interval-ms 1000 --state-dir "$work/nodes" --config "$config" --retire-on-exit \
+  --agent-interval-ms 1000 --state-dir "$work/nodes" --config "$config" --retire-on-exit "${migration[@]}" \
   >"$work/coordinator.log" 2>&1 </dev/null &
 coordinator_pid=$!
 if ! wait_for 60 eval 'curl -sf --max-time 2 "http://$http/healthz" >/dev/null'; then

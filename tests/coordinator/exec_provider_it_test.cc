@@ -63,8 +63,9 @@ class ExecProviderIt : public ::testing::Test {
   TestPoolOptions Options() {
     TestPoolOptions opts;
     opts.config["mode"] = "manual";
+    // Resizes remap only: this test is about starting and stopping nodes, not moving keys.
     opts.extra_args = {"--provider", "exec", "--exec-script",
-                       std::string(MCSCALE_SOURCE_DIR) + "/scripts/exec-provider-example.sh"};
+                       std::string(MCSCALE_SOURCE_DIR) + "/scripts/exec-provider-example.sh", "--no-migration"};
     return opts;
   }
 

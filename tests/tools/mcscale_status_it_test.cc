@@ -60,9 +60,12 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// Manual mode, and resizes that remap only: these tests are about what the tool shows, not
+// about moving keys (so they do not wait for movers).
 TestPoolOptions Manual() {
   TestPoolOptions opts;
   opts.config["mode"] = "manual";
+  opts.extra_args = {"--no-migration"};
   return opts;
 }
 
