@@ -272,7 +272,7 @@ void CommandHandler::Store(const Request& req, std::string* out) {
     case StoreResult::kNotStored: reply = "NOT_STORED"; break;
     case StoreResult::kExists: reply = "EXISTS"; break;
     case StoreResult::kNotFound: reply = "NOT_FOUND"; break;
-    case StoreResult::kTooLarge: reply = "SERVER_ERROR out of memory storing object"; break;
+    case StoreResult::kTooLarge: reply = "NOT_STORED"; break;  // append/prepend beyond -I, as memcached
     case StoreResult::kNoMemory:
       Bump(stats_->store_no_memory);
       reply = "SERVER_ERROR out of memory storing object";
@@ -570,8 +570,10 @@ void CommandHandler::MetaSet(const Request& req, std::string* out) {
       break;
     case StoreResult::kExists: out->append("EX", 2); break;
     case StoreResult::kNotFound: out->append("NF", 2); break;
-    case StoreResult::kNotStored: out->append("NS", 2); break;
-    case StoreResult::kTooLarge:
+    case StoreResult::kNotStored:
+    case StoreResult::kTooLarge:  // append/prepend beyond -I, as memcached
+      out->append("NS", 2);
+      break;
     case StoreResult::kNoMemory:
       Bump(stats_->store_no_memory);
       Line(out, "SERVER_ERROR out of memory storing object");

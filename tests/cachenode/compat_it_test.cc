@@ -252,6 +252,10 @@ TEST_F(CompatTest, LargeValuesMatch) {
   ExpectSame("set big2 0 0 1048576\r\n" + mb + "\r\nget big2\r\n");
   ExpectSame("set big3 0 0 2097152\r\n" + mb + mb + "\r\nget big3\r\n");
   ExpectSame("ms big4 " + std::to_string(mb.size()) + " T0\r\n" + mb + "\r\nmg big4 s\r\n");
+  // Appending past the item limit is refused, the old value stays.
+  const std::string half(600000, 'h');
+  ExpectSame("set big5 0 0 600000\r\n" + half + "\r\nappend big5 0 0 600000\r\n" + half + "\r\nmg big5 s\r\n" +
+             "ms big5 600000 MA\r\n" + half + "\r\nmg big5 s\r\n");
 }
 
 TEST_F(CompatTest, PipelinedCommandsInOneWriteMatch) {
