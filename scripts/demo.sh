@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: a local mcscale pool that grows and shrinks with its load.
 #
-#   scripts/demo.sh [--redis-port N] [--http HOST:PORT] [--phase-s S] [--rate R] [--live-migration]
+#   scripts/demo.sh [--redis-port N] [--http HOST:PORT] [--phase-s S] [--rate R] [--no-migration]
 #   scripts/demo.sh --smoke
 #
 # It installs what is missing (scripts/setup.sh), builds mcscale, mcscale-coordinator and
@@ -10,14 +10,13 @@
 # 127.0.0.1, a policy interval of 5 s, 1..4 nodes) and `mcscale traffic`, whose cold
 # phases (every get misses) grow the pool and whose warm phases (every get hits) shrink it.
 # Ctrl-C retires the pool through the API (every node and agent stops), then stops Redis.
-#
-# Resizes remap regions without moving keys (mcscale-coordinator --no-migration) unless
-# --live-migration is given: live migration needs the agents' mover, and until that runs a
-# migration only ends at the coordinator's drain timeout.
+# Every resize is a live migration (the agents copy the moving regions' keys to their new
+# owners); --no-migration makes resizes remap only. The traffic routes by the current map
+# alone (it is not a frontend with a lease), so while keys move some of its gets miss.
 #
 # --smoke runs the same without a terminal: it waits (MCSCALE_SMOKE_TIMEOUT_S, default 90 s)
-# for the pool to grow to 2 or more nodes and then shrink, stops everything, checks that no
-# node or agent is left and exits non-zero when any of that failed.
+# for the pool to grow to 2 or more nodes and then shrink, with that migration done, stops
+# everything, checks that no node or agent is left and exits non-zero when any of that failed.
 #
 # Environment:
 #   MCSCALE_BUILD_DIR      build folder (default: build); only the demo's targets are built
@@ -34,7 +33,7 @@ redis_port=""
 http=""
 phase_s=40
 rate=2000
-migration=(--no-migration)
+migration=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
@@ -46,7 +45,7 @@ while [ $# -gt 0 ]; do
     --phase-s=*) phase_s=${1#*=} ;;
     --rate) rate=${2:?--rate needs gets per second}; shift ;;
     --rate=*) rate=${1#*=} ;;
-    --live-migration) migration=() ;;
+    --no-migration) migration=(--no-migration) ;;
     -h|--help) usage; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -106,9 +105,10 @@ provider_pids() {
   redis-cli -p "$redis_port" --raw HVALS "$prefix:provider" 2>/dev/null |
     grep -o '"\(agent_\)\{0,1\}pid":[0-9]*' | grep -o '[0-9]*$' || true
 }
-# The pool's size from the coordinator's Prometheus text; empty when it does not answer.
-pool_size() {
-  curl -s --max-time 5 "http://$http/metrics" 2>/dev/null | awk '$1 == "mcscale_pool_nodes" { print $2 }'
+# A gauge of the coordinator's Prometheus text (mcscale_pool_nodes, mcscale_pool_migrating);
+# empty when it does not answer.
+gauge() {
+  curl -s --max-time 5 "http://$http/metrics" 2>/dev/null | awk -v name="$1" '$1 == name { print $2 }'
 }
 tail_log() {
   [ -f "$1" ] || return 0
@@ -253,7 +253,7 @@ while [ $SECONDS -lt $deadline ]; do
     exit 1
   fi
   seen_pids="$seen_pids $(provider_pids)"
-  size=$(pool_size)
+  size=$(gauge mcscale_pool_nodes)
   if [ -n "$size" ] && [ "$size" != "$last_size" ]; then
     say "smoke: $((SECONDS - start)) s: pool of $size node(s)"
     last_size=$size
@@ -261,7 +261,8 @@ while [ $SECONDS -lt $deadline ]; do
   if [ -n "$size" ]; then
     [ "$size" -gt $max_size ] && max_size=$size
     [ $max_size -ge 2 ] && grew=1
-    if [ $grew = 1 ] && [ "$size" -ge 1 ] && [ "$size" -lt $max_size ]; then
+    # Shrunk, and that migration done (the pool is stable again).
+    if [ $grew = 1 ] && [ "$size" -ge 1 ] && [ "$size" -lt $max_size ] && [ "$(gauge mcscale_pool_migrating)" = 0 ]; then
       shrank=1
       break
     fi
@@ -271,7 +272,7 @@ done
 elapsed=$((SECONDS - start))
 "$bin/mcscale" status --redis "$redis_url" --prefix "$prefix" || true
 if [ $shrank = 1 ]; then
-  say "smoke: OK in $elapsed s: the pool grew to $max_size nodes and shrank to $last_size"
+  say "smoke: OK in $elapsed s: the pool grew to $max_size nodes and shrank to $last_size (migration done)"
 else
   say "smoke: FAILED after $elapsed s: grew=$grew (largest $max_size nodes), shrank=$shrank"
   failed=1
