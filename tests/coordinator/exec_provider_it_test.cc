@@ -63,9 +63,9 @@ class ExecProviderIt : public ::testing::Test {
   TestPoolOptions Options() {
     TestPoolOptions opts;
     opts.config["mode"] = "manual";
-    // Resizes remap only: this test is about starting and stopping nodes, not moving keys.
+    // Resizes are live migrations: the script's agents carry out the moves.
     opts.extra_args = {"--provider", "exec", "--exec-script",
-                       std::string(MCSCALE_SOURCE_DIR) + "/scripts/exec-provider-example.sh", "--no-migration"};
+                       std::string(MCSCALE_SOURCE_DIR) + "/scripts/exec-provider-example.sh"};
     return opts;
   }
 
@@ -85,10 +85,23 @@ TEST_F(ExecProviderIt, GrowsToMinNodesResizesReadoptsAndRetiresEverything) {
     ASSERT_TRUE(provider.ok());
     EXPECT_EQ(provider->count(first_id), 1u) << "the exec provider records what the script started";
 
+    // Keys on the one node; growing moves half the regions, and the script's agents move
+    // their keys (the exec agents run under the node ids and prefix the coordinator uses).
+    MemcacheClient first(*HostPort::Parse(first_address));
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(first.Set("key-" + std::to_string(i), "value").ok());
+
     ASSERT_EQ(pool.Api("POST", "/api/pool/resize", R"({"size":2})").status, 200);
     ASSERT_TRUE(pool.WaitForSize(2, 60000));
     auto two = *pool.Pool();
     ASSERT_EQ(two.nodes.size(), 2u);
+    int found = 0;
+    for (int i = 0; i < 200; ++i) {
+      std::string key = "key-" + std::to_string(i);
+      MemcacheClient owner(*HostPort::Parse(two.nodes[two.regions.OwnerOfKey(key)]));
+      auto got = owner.Get(key);
+      if (got.ok() && got->has_value()) ++found;
+    }
+    EXPECT_EQ(found, 200) << "every key is on its owner after the migration";
     for (const auto& [id, address] : two.nodes) {
       EXPECT_TRUE(Answers(address)) << id << " " << address;
       EXPECT_TRUE(WaitUntil([&] { return AgentRegistered(pool, id); }, 20000)) << id;
