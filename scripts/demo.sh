@@ -9,7 +9,8 @@
 # of its own), mcscale-coordinator (local provider: memcached nodes with their agents on
 # 127.0.0.1, a policy interval of 5 s, 1..4 nodes) and `mcscale traffic`, whose cold
 # phases (every get misses) grow the pool and whose warm phases (every get hits) shrink it.
-# Ctrl-C retires the pool through the API (every node and agent stops), then stops Redis.
+# It prints the dashboard's address (http://HOST:PORT/ of the manager API) to watch it in a
+# browser. Ctrl-C retires the pool through the API (every node and agent stops), then stops Redis.
 # Every resize is a live migration (the agents copy the moving regions' keys to their new
 # owners); --no-migration makes resizes remap only. The traffic routes by the current map
 # alone (it is not a frontend with a lease), so while keys move some of its gets miss.
@@ -206,14 +207,12 @@ say "mcscale-coordinator on http://$http (pid $coordinator_pid), config $config"
 
 # --- interactive ------------------------------------------------------------------------
 if [ $smoke = 0 ]; then
-  dashboard=""
-  if curl -sf --max-time 2 "http://$http/" >/dev/null 2>&1; then dashboard="http://$http/"; fi
   cat <<EOF
 
 mcscale demo is running. Ctrl-C stops everything (the pool is retired, then Redis stops).
+  dashboard     http://$http/   (open it in a browser: charts, the pool, controls, events)
   manager API   http://$http/api/pool   (also /api/stats, /api/config, /api/events, /metrics)
-${dashboard:+  dashboard     $dashboard
-}  events        redis-cli -p $redis_port SUBSCRIBE $prefix:events
+  events        redis-cli -p $redis_port SUBSCRIBE $prefix:events
                 $bin_shown/mcscale watch --redis $redis_url
   pool          $bin_shown/mcscale status --redis $redis_url
   resize        curl -X POST -d '{"size":3}' http://$http/api/pool/resize   (in auto mode the policy resizes it back)
