@@ -1,7 +1,11 @@
 // mcscale-node under load, as a real process: concurrent clients on shared keys, the byte
 // limit with 100 KB values, LRU and random eviction, and policy and capacity changed while
 // clients run.
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <atomic>
+#include <cstdio>
 #include <cmath>
 #include <map>
 #include <random>
@@ -107,6 +111,74 @@ TEST(NodeIt, TenThreadsOfMixedOpsOnSharedKeys) {
   EXPECT_LE(stat("curr_items"), 41u);
   EXPECT_EQ(stat("evictions"), 0u);
   EXPECT_TRUE(node.process().Running());
+}
+
+// Runs a shell command line; returns its exit status and puts stdout+stderr in *out.
+int RunCommand(const std::string& line, std::string* out) {
+  FILE* p = popen((line + " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out->append(buf, n);
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(NodeIt, HelpVersionAndBadFlags) {
+  std::string out;
+  EXPECT_EQ(RunCommand(BinPath("mcscale-node") + " --help", &out), 0);
+  for (const char* flag : {"--port", "--memory-limit", "--threads", "--policy", "--max-item-size", "--conn-limit"}) {
+    EXPECT_NE(out.find(flag), std::string::npos) << flag;
+  }
+  out.clear();
+  EXPECT_EQ(RunCommand(BinPath("mcscale-node") + " --version", &out), 0);
+  EXPECT_NE(out.find("mcscale-node"), std::string::npos);
+  out.clear();
+  EXPECT_EQ(RunCommand(BinPath("mcscale-node") + " --policy fifo", &out), 2);
+  EXPECT_NE(out.find("--policy"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(RunCommand(BinPath("mcscale-node") + " -I 12", &out), 2);
+  EXPECT_NE(out.find("--max-item-size"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(RunCommand(BinPath("mcscale-node") + " -p 99999", &out), 2);
+  EXPECT_NE(out.find("--port"), std::string::npos) << out;
+}
+
+TEST(NodeIt, ItemSizeLimitFlagAndConnectionLimit) {
+  NodeProcess node({"-I", "2m", "-c", "10", "-U", "0", "-u", "nobody"}, 64, 2);
+  MemcacheClient c(Address(node.port()), 5000);
+  EXPECT_EQ(c.Stats("settings")->at("item_size_max"), std::to_string(2u << 20));
+  std::string big(1500 * 1024, 'b');
+  ASSERT_TRUE(c.Set("big", big).ok());
+  auto r = c.Get("big");
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->value.size(), big.size());
+  // 10 connections in use (the client above is one): the next is told and closed.
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < 9; ++i) {
+    conns.push_back(std::make_unique<RawConnection>(node.port()));
+    conns.back()->Send("version\r\n");
+    EXPECT_EQ(conns.back()->ReadUntil("\r\n").substr(0, 8), "VERSION ");
+  }
+  RawConnection extra(node.port());
+  std::string got;
+  EXPECT_TRUE(extra.WaitClosed(&got));
+  EXPECT_EQ(got, "ERROR Too many open connections\r\n");
+  conns.pop_back();
+  EXPECT_TRUE(WaitUntil([&] {
+    RawConnection again(node.port());
+    again.Send("version\r\n");
+    return again.ReadUntil("\r\n", 1000).rfind("VERSION", 0) == 0;
+  }, 20000, 50));
+}
+
+TEST(NodeIt, StopsCleanlyOnSigterm) {
+  NodeProcess node({}, 64, 2);
+  MemcacheClient c(Address(node.port()), 5000);
+  ASSERT_TRUE(c.Set("k", "v").ok());
+  node.process().Signal(SIGTERM);
+  EXPECT_TRUE(WaitUntil([&] { return !node.process().Running(); }, 20000, 20));
+  EXPECT_NE(node.process().ReadLog().find("stopped"), std::string::npos);
 }
 
 class CapacityIt : public ::testing::Test {
