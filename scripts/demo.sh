@@ -61,24 +61,6 @@ prefix=mcscale
 
 say() { echo "demo: $*"; }
 
-# --- dependencies and build -------------------------------------------------------------
-if [ "${MCSCALE_SKIP_SETUP:-0}" != "1" ]; then
-  scripts/setup.sh
-fi
-build=${MCSCALE_BUILD_DIR:-build}
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
-say "building mcscale, mcscale-coordinator and mcscale-agent in $build"
-if ! build_out=$(cmake --build "$build" -j "$(nproc)" --target mcscale mcscale-coordinator mcscale-agent 2>&1); then
-  echo "$build_out" | tail -40
-  say "build failed"
-  exit 1
-fi
-bin=$(cd "$build" && pwd)/bin
-# What the README and the banner show: relative to the checkout when the build is in it.
-bin_shown=${bin#"$root"/}
-
 # --- helpers ----------------------------------------------------------------------------
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # A loopback port that was free a moment ago, below the kernel's ephemeral range.
@@ -117,9 +99,8 @@ tail_log() {
   tail -n "${2:-25}" "$1"
 }
 
-# --- start ------------------------------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/mcscale-demo.XXXXXX")
-mkdir -p "$work/redis" "$work/nodes"
+# --- what runs, and how it stops ---------------------------------------------------------
+work=""
 redis_pid=""
 coordinator_pid=""
 traffic_pid=""
@@ -132,9 +113,15 @@ failed=0
 cleanup() {
   local rc=$?
   set +e
-  trap - EXIT INT TERM
-  [ $failed = 1 ] && rc=1
-  for pid in $traffic_pid $watch_pid; do alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
+  # A second Ctrl-C must not cut the retire short (every wait below has a deadline).
+  trap - EXIT
+  trap '' INT TERM
+  [ "$failed" = 1 ] && rc=1
+  for pid in $traffic_pid $watch_pid; do
+    alive "$pid" || continue
+    kill -TERM "$pid" 2>/dev/null
+    wait_for 10 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
+  done
   if [ -n "$redis_port" ] && alive "$redis_pid"; then seen_pids="$seen_pids $(provider_pids)"; fi
   if alive "$coordinator_pid"; then
     say "retiring the pool (POST http://$http/api/pool/retire)"
@@ -164,19 +151,40 @@ cleanup() {
     redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || kill -TERM "$redis_pid" 2>/dev/null
     wait_for 20 eval '! alive "$redis_pid"' || kill -KILL "$redis_pid" 2>/dev/null
   fi
-  wait 2>/dev/null
+  wait 2>/dev/null  # reaps what was started here; all of it has stopped by now
   if [ $rc -ne 0 ] && [ $rc -ne 130 ]; then
     tail_log "$work/coordinator.log" 40
     tail_log "$work/traffic.log" 15
-    say "exit status $rc; logs kept in $work"
+    [ -n "$work" ] && say "exit status $rc; logs kept in $work"
   else
-    rm -rf "$work"
+    [ -n "$work" ] && rm -rf "$work"
     say "stopped everything it started"
   fi
   exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# --- dependencies and build -------------------------------------------------------------
+if [ "${MCSCALE_SKIP_SETUP:-0}" != "1" ]; then
+  scripts/setup.sh
+fi
+build=${MCSCALE_BUILD_DIR:-build}
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+say "building mcscale, mcscale-coordinator and mcscale-agent in $build"
+if ! cmake --build "$build" -j "$(nproc)" --target mcscale mcscale-coordinator mcscale-agent; then
+  say "build failed"
+  exit 1
+fi
+bin=$(cd "$build" && pwd)/bin
+# What the README and the banner show: relative to the checkout when the build is in it.
+bin_shown=${bin#"$root"/}
+
+# --- start ------------------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/mcscale-demo.XXXXXX")
+mkdir -p "$work/redis" "$work/nodes"
 
 [ -n "$redis_port" ] || redis_port=$(free_port)
 [ -n "$http" ] || http="127.0.0.1:$(free_port)"
