@@ -83,6 +83,11 @@ class LiveMigration {
     auto r = pool_.Api("POST", "/api/pool/resize", "{\"size\":" + std::to_string(size) + "}");
     ASSERT_EQ(r.status, 200) << r.body;
     int64_t epoch = before.epoch + 1;
+    // One change at a time: a resize while this one migrates is refused.
+    if (pool_.Pool()->state == PoolPhase::kMigrating) {
+      auto again = pool_.Api("POST", "/api/pool/resize", R"({"size":1})");
+      EXPECT_EQ(again.status, 409) << again.body;
+    }
     if (variant == Variant::kAgentKilled) KillAndRestartASourceAgent(before, epoch);
     ASSERT_TRUE(pool_.WaitForSize(size, 240000)) << "migration of epoch " << epoch << " completes";
     // A resize while migrating is refused; now that it is done, the next one is accepted.
@@ -175,8 +180,11 @@ class LiveMigration {
     ASSERT_EQ(::kill(agent_pid, SIGKILL), 0);
     std::cerr << "killed the agent of " << source << " at regions_done " << m["regions_done"] << "/"
               << m["regions_total"] << "\n";
-    restarted_agent_ = std::make_unique<TestProcess>("restarted agent", argv, pool_.state_dir() + "/restarted-agent.log");
-    ASSERT_TRUE(restarted_agent_->Start());
+    // Kept for the rest of the run: a restarted agent serves its node in later epochs too.
+    restarted_agents_.push_back(std::make_unique<TestProcess>(
+        "restarted agent of " + source, argv,
+        pool_.state_dir() + "/restarted-agent-" + std::to_string(restarted_agents_.size()) + ".log"));
+    ASSERT_TRUE(restarted_agents_.back()->Start());
   }
 
   void CheckNothingLost() {
@@ -222,7 +230,7 @@ class LiveMigration {
 
   TestPool& pool_;
   std::vector<std::string> logs_;
-  std::unique_ptr<TestProcess> restarted_agent_;
+  std::vector<std::unique_ptr<TestProcess>> restarted_agents_;
 };
 
 void RunScenario(Variant variant) {
