@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/memcache_client.h"
 #include "tests/cachenode/node_fixture.h"
 
 namespace mcscale::testing {
@@ -351,6 +352,34 @@ TEST_F(CompatTest, MetadumpMatches) {
     EXPECT_EQ(lines[0], lines[1]) << mode;
     EXPECT_EQ(lines[1].size(), 4u);
   }
+}
+
+// The agent's way of enumerating keys (MemcacheClient::MetadumpHash) sees the same keys,
+// expiry, fetched flag and size on both servers.
+TEST_F(CompatTest, MetadumpOfManyKeysMatchesThroughTheClient) {
+  std::string sets;
+  for (int i = 0; i < 5000; ++i) {
+    // Some keys carry characters metadump must URL-encode.
+    std::string k = "many:" + std::to_string(i) + (i % 7 == 0 ? "/x%" : "");
+    std::string v(static_cast<size_t>(i % 50), 'v');
+    sets += "set " + k + " " + std::to_string(i % 3) + " " + (i % 5 == 0 ? "100000" : "0") + " " +
+            std::to_string(v.size()) + "\r\n" + v + "\r\n";
+    if (i % 4 == 0) sets += "get " + k + "\r\n";
+  }
+  ExpectSame("flush_all\r\n" + sets);
+  std::map<std::string, std::string> seen[2];
+  int i = 0;
+  for (uint16_t port : {memcached_.port(), node_.port()}) {
+    MemcacheClient client(HostPort{"127.0.0.1", port}, 5000);
+    Status st = client.MetadumpHash([&](const MetadumpEntry& e) {
+      seen[i][e.key] = std::string(e.exp == -1 ? "never" : "expires") + (e.fetched ? " fetched " : " unfetched ") +
+                       std::to_string(e.size);
+    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    ++i;
+  }
+  EXPECT_EQ(seen[0].size(), 5000u);
+  EXPECT_EQ(seen[0], seen[1]);
 }
 
 // `stats` and `stats settings`: the same fields the agent and clients use, with the same
