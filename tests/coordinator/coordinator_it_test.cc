@@ -229,8 +229,9 @@ TEST(CoordinatorIt, ManualResizeThroughTheApi) {
   EXPECT_EQ(pool.Api("POST", "/api/pool/resize", "{}").status, 400);
   EXPECT_EQ(pool.Api("GET", "/api/nothing").status, 404);
   EXPECT_EQ(pool.Api("DELETE", "/api/pool").status, 405);
-  // The drained node was stopped: only 2 nodes (and their agents) are recorded.
-  EXPECT_EQ(pool.ProviderPids().size(), 4u);
+  // The drained node is stopped once no frontend can still ask it: only 2 nodes (and
+  // their agents) stay recorded.
+  EXPECT_TRUE(WaitUntil([&] { return pool.ProviderPids().size() == 4u; }, 30000)) << pool.ProviderPids().size();
 }
 
 TEST(CoordinatorIt, SigkilledCoordinatorRestartsWithPoolConfigFiguresAndNodes) {
