@@ -117,8 +117,6 @@ class MemcachedServer {
 
 }  // namespace mcscale::testing
 
-#endif  // MCSCALE_TESTS_HARNESS_TEST_SERVERS_H_
-
 namespace mcscale::testing {
 
 struct HttpResult {
@@ -136,3 +134,5 @@ namespace mcscale::testing {
 // The state letter of /proc/PID/stat ('R', 'S', 'T' stopped, 'Z' zombie), or '?' when gone.
 char ProcessState(int pid);
 }  // namespace mcscale::testing
+
+#endif  // MCSCALE_TESTS_HARNESS_TEST_SERVERS_H_
