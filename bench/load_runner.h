@@ -42,7 +42,7 @@ class LoadRunner {
   // Sets every key of the workload once. The stats count the sets and errors.
   Result<LoadStats> Warmup();
   // One measured run; thread i draws its operations from FastRng::Derive(seed, i), so the
-  // same seed gives every target the same operations. Fails only when a thread could not
+  // same seed gives every target the same operation sequence per thread. Fails only when a thread could not
   // start (the first such error).
   Result<LoadStats> Run(const RunLimits& limits, uint64_t seed);
 

@@ -71,7 +71,7 @@ class Workload {
   WorkloadSpec spec_;
   double get_fraction_;
   std::vector<double> zipf_cdf_;  // zipf only: P(index <= i)
-  std::string value_pool_;        // value_size + kValueShifts bytes; values are slices of it
+  std::string value_pool_;        // a little over value_size; each key's value starts at its own offset
 };
 
 }  // namespace mcscale::bench
