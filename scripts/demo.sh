@@ -138,7 +138,8 @@ cleanup() {
   # Whatever the provider started must be gone now (the coordinator stops them).
   local left=""
   for pid in $seen_pids; do
-    if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "memcached\|mcscale-agent"; then
+    # (It may exit between any two looks; then it is gone, which is what is wanted.)
+    if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "memcached\|mcscale-agent"; then
       left="$left $pid"
     fi
   done
