@@ -16,6 +16,7 @@
 #include "common/logging.h"
 #include "common/options.h"
 #include "coordinator/coordinator.h"
+#include "coordinator/dashboard/dashboard_assets.h"
 #include "coordinator/manager_api.h"
 
 namespace {
@@ -116,6 +117,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   ManagerApi api(&coordinator, token);
+  // The dashboard at "/": every file it needs is embedded in this binary.
+  for (const DashboardAsset& asset : DashboardAssets()) {
+    api.AddPage(asset.path, [asset] {
+      return HttpReply{200, std::string(reinterpret_cast<const char*>(asset.data), asset.size), asset.content_type};
+    });
+  }
   st = api.Start(*http);
   if (!st.ok()) {
     spdlog::critical("--http: {}", st.ToString());
