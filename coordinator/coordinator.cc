@@ -105,6 +105,7 @@ void Coordinator::Tick() {
   ReadMetricsLocked();
   PersistFiguresLocked();
   AdvanceMigrationLocked();
+  if (clock_->MonoMs() - last_health_check_mono_ms_ >= 1000) CheckNodesLocked();
   if (clock_->MonoMs() - last_config_read_mono_ms_ >= 1000) ReloadConfigLocked();
   if (clock_->MonoMs() - last_eval_mono_ms_ >= static_cast<int64_t>(config_.interval_s) * 1000) {
     last_eval_mono_ms_ = clock_->MonoMs();
@@ -265,6 +266,55 @@ void Coordinator::AdvanceMigrationLocked() {
                                                m->count("bytes_moved") ? m->at("bytes_moved") : "0",
                                                m->count("keys_skipped") ? m->at("keys_skipped") : "0"));
     if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", epoch, st.ToString());
+  }
+}
+
+void Coordinator::CheckNodesLocked() {
+  last_health_check_mono_ms_ = clock_->MonoMs();
+  failures_.set_timeout_ms(static_cast<int64_t>(config_.failure_timeout_s) * 1000);
+  NodeAddresses nodes = pool_->pool().nodes;
+  for (const auto& [id, address] : nodes) {
+    NodeObservation obs;
+    auto reg = redis_->Command({"EXISTS", keys_.agent(id)});
+    if (!reg.ok()) return;  // Redis trouble: no judgement on nodes
+    obs.agent_registered = reg->integer == 1;
+    auto s = last_sample_.find(id);
+    if (s != last_sample_.end()) {
+      obs.sample_ts = s->second.ts;
+      obs.sample_up = s->second.up;
+    }
+    int64_t now = clock_->NowMs();
+    if (failures_.NeedsProbe(obs, now)) {
+      auto hp = HostPort::Parse(address);
+      MemcacheClient probe(hp.ok() ? *hp : HostPort{"127.0.0.1", 1}, 500);
+      auto v = probe.Command("version");
+      obs.probe_ok = v.ok() && v->rfind("VERSION", 0) == 0;
+      if (*obs.probe_ok && !obs.agent_registered) {
+        // A dead agent is not a dead node: bring the agent back when the provider can.
+        int64_t& last = agent_restarted_mono_ms_[id];
+        if (last == 0 || clock_->MonoMs() - last > 10000) {
+          last = clock_->MonoMs();
+          bool ok = provider_->RestartAgent(id);
+          spdlog::warn("the agent of node {} is not registered but the node answers: {}", id,
+                       ok ? "restarted the agent" : "the provider cannot restart it");
+        }
+      }
+    }
+    if (!failures_.Observe(id, obs, now)) continue;
+    std::string how = obs.probe_ok ? (obs.agent_registered ? "did not answer the coordinator's probe"
+                                                           : "its agent is gone and it did not answer the coordinator's probe")
+                                   : "its agent reports it down";
+    std::string reason = fmt::format("node {} ({}) unreachable for {} s: {}", id, address, config_.failure_timeout_s, how);
+    Status st = pool_->NodeFailed(id, config_, reason);
+    failures_.Forget(id);
+    last_sample_.erase(id);
+    figures_.ForgetNode(id);
+    if (!st.ok()) {
+      spdlog::error("could not take failed node {} out of the pool: {}", id, st.ToString());
+    } else {
+      ++node_failures_;
+    }
+    return;  // one change at a time; the next check sees the new pool
   }
 }
 
@@ -464,6 +514,7 @@ std::string Coordinator::PrometheusText() {
   counter("mcscale_metric_samples_invalid_total", "Metric entries skipped as malformed.", samples_invalid_);
   counter("mcscale_resizes_total", "Pool resizes started.", resizes_total_);
   counter("mcscale_resize_failures_total", "Pool resizes that failed.", resize_failures_);
+  counter("mcscale_node_failures_total", "Nodes taken out of the pool as failed.", node_failures_);
   return out;
 }
 

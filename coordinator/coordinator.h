@@ -21,6 +21,7 @@
 #include "common/pool_config.h"
 #include "common/redis_client.h"
 #include "common/redis_keys.h"
+#include "coordinator/failure_detector.h"
 #include "coordinator/figure_aggregator.h"
 #include "coordinator/local_node_provider.h"
 #include "coordinator/pool_manager.h"
@@ -89,6 +90,9 @@ class Coordinator {
   void EvaluatePolicyLocked();
   void AdvanceMigrationLocked();
   void RetireDrainedLocked();
+  // Probes what needs probing, restarts dead agents of live nodes, and takes nodes that
+  // stayed unreachable for failure_timeout_s out of the pool.
+  void CheckNodesLocked();
   Status EndMigrationLocked(const std::string& reason);
   Status FlushNodesLocked();
 
@@ -108,6 +112,10 @@ class Coordinator {
   int64_t last_config_read_mono_ms_ = 0;
   std::string last_decision_reason_;
   std::atomic<bool> retired_{false};
+  FailureDetector failures_{15000};
+  int64_t last_health_check_mono_ms_ = 0;
+  std::map<NodeId, int64_t> agent_restarted_mono_ms_;
+  uint64_t node_failures_ = 0;
   // Nodes that left the pool at migration.done, stopped once no frontend can ask them.
   std::set<NodeId> retiring_;
   int64_t retiring_epoch_ = 0;

@@ -1,5 +1,8 @@
 #include "coordinator/pool_manager.h"
 
+#include "common/json_fields.h"
+#include "coordinator/failure_plan.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -173,6 +176,89 @@ void PoolManager::RetireNodes(const std::set<NodeId>& nodes) {
     Status stop = provider_->Stop(id);
     if (!stop.ok()) spdlog::warn("stopping drained node {}: {}", id, stop.ToString());
   }
+}
+
+Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, const std::string& reason) {
+  if (!pool_.nodes.count(failed)) return Status::NotFound("node " + failed + " is not in the pool");
+  std::set<NodeId> serving = ServingNodes();
+  std::vector<NodeId> survivors;
+  for (const auto& id : serving)
+    if (id != failed) survivors.push_back(id);
+  PoolState next = pool_;
+  next.nodes.erase(failed);
+  if (survivors.empty()) {
+    auto id = NewNodeId();
+    if (!id.ok()) return id.status();
+    auto address = provider_->Start(*id, config);
+    if (!address.ok()) return Status::Io("the last node failed and no replacement started: " + address.status().message());
+    next.nodes[*id] = *address;
+    survivors.push_back(*id);
+  }
+  // Regions the movers already finished in the running migration.
+  std::set<int> done;
+  if (migrating()) {
+    auto m = redis_->HGetAll(keys_.migration(pool_.epoch));
+    if (m.ok())
+      for (const auto& [field, value] : *m)
+        if (field.size() > 6 && field[0] == 'r' && field.compare(field.size() - 5, 5, ".done") == 0)
+          if (auto r = ParseDecimalInt(field.substr(1, field.size() - 6))) done.insert(static_cast<int>(*r));
+  }
+  auto plan = FailurePlan::Make(pool_.regions, migrating() ? pool_.previous_regions : std::nullopt, done, failed,
+                                survivors);
+  if (!plan.ok()) return plan.status();
+  bool was_committed = false;
+  if (migrating()) {
+    auto c = redis_->Command({"HEXISTS", keys_.migration(pool_.epoch), "commit_ms"});
+    was_committed = c.ok() && c->integer == 1;
+  }
+  next.epoch = pool_.epoch + 1;
+  next.regions = plan->map;
+  next.previous_regions = plan->previous;
+  next.state = plan->previous ? PoolPhase::kMigrating : PoolPhase::kStable;
+  next.updated_ms = clock_->NowMs();
+  // Keep only nodes that still own or give up a region.
+  std::set<NodeId> keep;
+  for (const auto& id : next.regions.Nodes()) keep.insert(id);
+  if (next.previous_regions)
+    for (const auto& id : next.previous_regions->Nodes()) keep.insert(id);
+  std::set<NodeId> leaving;
+  for (const auto& [id, _] : next.nodes)
+    if (!keep.count(id)) leaving.insert(id);
+  for (const auto& id : leaving) next.nodes.erase(id);
+  Status st = Save(next);
+  if (!st.ok()) return st;
+
+  PoolEvent ev;
+  ev.type = EventType::kNodeFailed;
+  ev.pool_id = next.pool_id;
+  ev.epoch = next.epoch;
+  ev.ts = clock_->NowMs();
+  ev.reason = reason;
+  ev.node = failed;
+  ev.old_nodes = Only(pool_.nodes, serving);
+  std::vector<NodeId> owners = next.regions.Nodes();
+  ev.new_nodes = Only(next.nodes, std::set<NodeId>(owners.begin(), owners.end()));
+  ev.old_regions = pool_.regions;
+  ev.new_regions = next.regions;
+  int64_t old_epoch = pool_.epoch;
+  pool_ = next;
+  Status pub = events_.Publish(&ev);
+  if (!pub.ok()) spdlog::error("epoch {}: pool written but node_failed not published: {}", next.epoch, pub.ToString());
+  spdlog::warn("epoch {}: node {} failed and left the pool ({}); {}", next.epoch, failed, reason,
+               next.previous_regions ? "the migration of epoch " + std::to_string(old_epoch) + " goes on in this epoch"
+                                     : "nothing to move");
+  if (next.previous_regions && was_committed) {
+    // Frontends were already on commit: they stay there (PhaseMachine), and late joiners
+    // must find the commit in history.
+    (void)redis_->HSet(keys_.migration(next.epoch), {{"commit_ms", std::to_string(clock_->NowMs())}});
+    PoolEvent commit;
+    commit.type = EventType::kMigrationCommit;
+    commit.reason = "the migration was committed before node " + failed + " failed";
+    (void)PublishEvent(commit);
+  }
+  provider_->Stop(failed);
+  RetireNodes(leaving);
+  return Status::Ok();
 }
 
 Status PoolManager::Reconcile(const PoolConfig& config) {

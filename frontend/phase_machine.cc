@@ -27,6 +27,12 @@ PhaseMachine::Change PhaseMachine::Apply(const PoolEvent& ev, std::string* warni
     case EventType::kNodeFailed: {
       if (known() && ev.epoch <= s_.epoch) return Change::kNone;
       if (known() && ev.epoch > s_.epoch + 1) return Change::kNeedsPool;
+      if (ev.type == EventType::kNodeFailed && s_.phase != RoutePhase::kStable) {
+        // A failure during a migration: the new epoch may still be migrating, with a
+        // previous map the event does not carry. Read it from the pool hash.
+        keep_phase_ = s_.phase;
+        return Change::kNeedsPool;
+      }
       std::vector<NodeId> ids;
       for (const auto& [id, _] : ev.new_nodes) ids.push_back(id);
       if (!ev.old_regions.empty()) {
@@ -76,6 +82,9 @@ PhaseMachine::Change PhaseMachine::Apply(const PoolEvent& ev, std::string* warni
 
 PhaseMachine::Change PhaseMachine::Adopt(const PoolState& pool, bool commit_seen) {
   if (pool.regions.empty()) return Change::kNone;
+  std::optional<RoutePhase> keep = keep_phase_;
+  keep_phase_.reset();
+  if (keep && pool.epoch != s_.epoch + 1) keep.reset();  // a different change happened since
   bool other_pool = pool.pool_id != s_.pool_id;
   if (other_pool || pool.epoch > s_.epoch || !known()) {
     s_.pool_id = pool.pool_id;
@@ -84,6 +93,7 @@ PhaseMachine::Change PhaseMachine::Adopt(const PoolState& pool, bool commit_seen
     s_.nodes = pool.nodes;
     if (pool.state == PoolPhase::kMigrating && pool.previous_regions) {
       s_.phase = commit_seen ? RoutePhase::kCommit : RoutePhase::kPrepare;
+      if (keep.value_or(RoutePhase::kStable) == RoutePhase::kCommit) s_.phase = RoutePhase::kCommit;
       s_.previous = pool.previous_regions;
     } else {
       s_.phase = RoutePhase::kStable;

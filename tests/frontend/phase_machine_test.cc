@@ -151,3 +151,68 @@ TEST_F(PhaseMachineTest, NodeFailedGoesStraightToTheNewMap) {
 
 }  // namespace
 }  // namespace mcscale
+
+namespace mcscale {
+namespace {
+
+TEST(PhaseMachineFailure, NodeFailedDuringCommitReadsThePoolAndStaysInCommit) {
+  auto one = *RegionMap::Initial(16, {"a"});
+  auto three = *RegionMap::Rebalance(one, {"a", "b", "c"});
+  PhaseMachine m;
+  PoolState p;
+  p.pool_id = "p1";
+  p.epoch = 2;
+  p.regions = three;
+  p.previous_regions = one;
+  p.state = PoolPhase::kMigrating;
+  p.nodes = {{"a", "a:1"}, {"b", "b:1"}, {"c", "c:1"}};
+  ASSERT_EQ(m.Adopt(p, true), PhaseMachine::Change::kRouting);
+  ASSERT_EQ(m.snapshot().phase, RoutePhase::kCommit);
+  m.set_last_seq("10-0");
+  // c fails while a -> b and a -> c are moving: the re-planned epoch keeps moving a -> b.
+  PoolEvent ev;
+  ev.type = EventType::kNodeFailed;
+  ev.seq = "11-0";
+  ev.pool_id = "p1";
+  ev.epoch = 3;
+  ev.node = "c";
+  ev.old_regions = three;
+  ev.new_regions = *RegionMap::Rebalance(three, {"a", "b"});
+  EXPECT_EQ(m.Apply(ev), PhaseMachine::Change::kNeedsPool);
+  PoolState q = p;
+  q.epoch = 3;
+  q.regions = ev.new_regions;
+  q.nodes.erase("c");
+  // No commit for epoch 3 in history yet: still never back to prepare.
+  EXPECT_EQ(m.Adopt(q, false), PhaseMachine::Change::kRouting);
+  EXPECT_EQ(m.snapshot().epoch, 3);
+  EXPECT_EQ(m.snapshot().phase, RoutePhase::kCommit);
+  EXPECT_EQ(m.snapshot().nodes.count("c"), 0u) << "a failed node is never asked";
+}
+
+TEST(PhaseMachineFailure, NodeFailedWhileStableGoesStraightToTheNewMap) {
+  auto two = *RegionMap::Initial(16, {"a", "b"});
+  PhaseMachine m;
+  PoolState p;
+  p.pool_id = "p1";
+  p.epoch = 1;
+  p.regions = two;
+  p.nodes = {{"a", "a:1"}, {"b", "b:1"}};
+  m.Adopt(p, false);
+  PoolEvent ev;
+  ev.type = EventType::kNodeFailed;
+  ev.seq = "5-0";
+  ev.pool_id = "p1";
+  ev.epoch = 2;
+  ev.node = "b";
+  ev.old_regions = two;
+  ev.new_regions = *RegionMap::Rebalance(two, {"a"});
+  ev.old_nodes = p.nodes;
+  ev.new_nodes = {{"a", "a:1"}};
+  EXPECT_EQ(m.Apply(ev), PhaseMachine::Change::kRouting);
+  EXPECT_EQ(m.snapshot().phase, RoutePhase::kStable);
+  EXPECT_EQ(m.snapshot().nodes.count("b"), 0u);
+}
+
+}  // namespace
+}  // namespace mcscale
