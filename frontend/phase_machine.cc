@@ -30,7 +30,7 @@ PhaseMachine::Change PhaseMachine::Apply(const PoolEvent& ev, std::string* warni
       if (ev.type == EventType::kNodeFailed && s_.phase != RoutePhase::kStable) {
         // A failure during a migration: the new epoch may still be migrating, with a
         // previous map the event does not carry. Read it from the pool hash.
-        keep_phase_ = s_.phase;
+        keep_commit_ = s_.phase == RoutePhase::kCommit;
         return Change::kNeedsPool;
       }
       std::vector<NodeId> ids;
@@ -82,9 +82,10 @@ PhaseMachine::Change PhaseMachine::Apply(const PoolEvent& ev, std::string* warni
 
 PhaseMachine::Change PhaseMachine::Adopt(const PoolState& pool, bool commit_seen) {
   if (pool.regions.empty()) return Change::kNone;
-  std::optional<RoutePhase> keep = keep_phase_;
-  keep_phase_.reset();
-  if (keep && pool.epoch != s_.epoch + 1) keep.reset();  // a different change happened since
+  // Stay in commit only for the epoch the failure made (a different change happened since
+  // otherwise).
+  bool keep_commit = keep_commit_ && pool.epoch == s_.epoch + 1;
+  keep_commit_ = false;
   bool other_pool = pool.pool_id != s_.pool_id;
   if (other_pool || pool.epoch > s_.epoch || !known()) {
     s_.pool_id = pool.pool_id;
@@ -93,7 +94,7 @@ PhaseMachine::Change PhaseMachine::Adopt(const PoolState& pool, bool commit_seen
     s_.nodes = pool.nodes;
     if (pool.state == PoolPhase::kMigrating && pool.previous_regions) {
       s_.phase = commit_seen ? RoutePhase::kCommit : RoutePhase::kPrepare;
-      if (keep.value_or(RoutePhase::kStable) == RoutePhase::kCommit) s_.phase = RoutePhase::kCommit;
+      if (keep_commit) s_.phase = RoutePhase::kCommit;
       s_.previous = pool.previous_regions;
     } else {
       s_.phase = RoutePhase::kStable;

@@ -45,7 +45,7 @@ class PhaseMachine {
   std::string last_seq_;
   // Set when pool.node_failed re-planned a migration we were in: the pool hash then gives
   // the new maps, and we never step back from commit to prepare (movers may be running).
-  std::optional<RoutePhase> keep_phase_;
+  bool keep_commit_ = false;
 };
 
 }  // namespace mcscale
