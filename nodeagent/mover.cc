@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <iterator>
 #include <cstdio>
 #include <utility>
 
@@ -102,83 +104,155 @@ std::string Mover::StoreFlags(const SourceItem& item, int64_t now_unix_s) {
   return "F" + std::to_string(item.flags) + " T" + std::to_string(exptime) + " ME";
 }
 
-Status Mover::DeleteKeys(const std::vector<std::string>& keys, const MetaCall& source) {
-  std::vector<MetaRequest> deletes;
-  deletes.reserve(keys.size());
-  for (const auto& k : keys) deletes.push_back(MetaRequest{MetaRequest::Verb::kDelete, k, "", ""});
-  auto r = RunEach(source, deletes);
-  return r.ok() ? Status::Ok() : r.status();
+namespace {
+
+using Replies = std::vector<std::optional<MetaReply>>;
+
+void AddRequests(MetaRequest::Verb verb, const std::vector<std::string>& keys, std::vector<MetaRequest>* out) {
+  const char* flags = verb == MetaRequest::Verb::kGet ? "v f t" : "";
+  for (const auto& k : keys) out->push_back(MetaRequest{verb, k, flags, ""});
 }
 
-BatchOutcome Mover::MoveBatch(const std::vector<std::string>& keys, const MetaCall& source,
-                              const MetaCall& destination, int64_t now_unix_s) {
-  BatchOutcome out;
-  std::vector<MetaRequest> gets;
-  gets.reserve(keys.size());
-  for (const auto& k : keys) gets.push_back(MetaRequest{MetaRequest::Verb::kGet, k, "v f t", ""});
-  auto got = RunEach(source, gets);
-  if (!got.ok()) {
-    out.status = got.status();
-    out.failed = BatchOutcome::Failed::kSource;
-    return out;
-  }
-
+// The stores for a batch, from the replies to its gets; counts what is not copied.
+std::vector<MetaRequest> Stores(const std::vector<std::string>& keys, Replies* got, int64_t now_unix_s,
+                                MoveCounts* counts) {
   std::vector<MetaRequest> sets;
   sets.reserve(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     auto& reply = (*got)[i];
     if (!reply) {
-      ++out.counts.failed;
+      ++counts->failed;
       continue;
     }
-    SourceItem item = Classify(*reply);
+    SourceItem item = Mover::Classify(*reply);
     switch (item.kind) {
-      case SourceItem::Kind::kGone: ++out.counts.gone; break;
-      case SourceItem::Kind::kTombstone: ++out.counts.tombstones; break;
-      case SourceItem::Kind::kExpiring: ++out.counts.expiring; break;
+      case SourceItem::Kind::kGone: ++counts->gone; break;
+      case SourceItem::Kind::kTombstone: ++counts->tombstones; break;
+      case SourceItem::Kind::kExpiring: ++counts->expiring; break;
       case SourceItem::Kind::kCopy:
-        sets.push_back(MetaRequest{MetaRequest::Verb::kSet, keys[i], StoreFlags(item, now_unix_s),
+        sets.push_back(MetaRequest{MetaRequest::Verb::kSet, keys[i], Mover::StoreFlags(item, now_unix_s),
                                    std::move(*reply->value)});
         break;
     }
   }
-
-  auto stored = RunEach(destination, sets);
-  if (!stored.ok()) {
-    out.status = stored.status();
-    out.failed = BatchOutcome::Failed::kDestination;
-    out.counts = MoveCounts{};
-    return out;
-  }
-  for (size_t j = 0; j < sets.size(); ++j) {
-    const auto& reply = (*stored)[j];
-    if (reply && reply->code == "HD") {
-      ++out.counts.moved;
-      out.counts.bytes += static_cast<int64_t>(sets[j].value.size());
-    } else if (reply && reply->code == "NS") {
-      ++out.counts.skipped_newer;
-    } else {
-      ++out.counts.failed;
-    }
-  }
-  out.copied = true;
-
-  // Whether or not the destination took it, the key leaves the source: a value the
-  // destination refused as older must not be read from here again.
-  Status st = DeleteKeys(keys, source);
-  if (!st.ok()) {
-    out.status = st;
-    out.failed = BatchOutcome::Failed::kSource;
-  }
-  return out;
+  return sets;
 }
 
-std::vector<std::vector<std::string>> Mover::Batches(const std::vector<std::string>& keys, int batch_keys) {
+void CountStores(const std::vector<MetaRequest>& sets, const Replies& stored, MoveCounts* counts) {
+  for (size_t j = 0; j < sets.size(); ++j) {
+    const auto& reply = stored[j];
+    if (reply && reply->code == "HD") {
+      ++counts->moved;
+      counts->bytes += static_cast<int64_t>(sets[j].value.size());
+    } else if (reply && reply->code == "NS") {
+      ++counts->skipped_newer;
+    } else {
+      ++counts->failed;
+    }
+  }
+}
+
+}  // namespace
+
+bool Mover::MoveKeys(const std::vector<std::vector<std::string>>& batches, const MetaCall& source,
+                     const MetaCall& destination, const std::function<int64_t()>& now_unix_s,
+                     const MoveHooks& hooks) {
+  // Batches the destination answered, waiting for their deletes at the source (one, or
+  // two after a failed source call).
+  std::vector<std::pair<size_t, MoveCounts>> copied;
+  std::optional<Replies> fetched;  // the replies to the gets of batches[next]
+  size_t next = 0;
+
+  // Deletes every copied batch (retrying) and reports it done.
+  auto flush_copied = [&]() -> bool {
+    for (const auto& [index, counts] : copied) {
+      std::vector<MetaRequest> deletes;
+      AddRequests(MetaRequest::Verb::kDelete, batches[index], &deletes);
+      while (true) {
+        auto r = RunEach(source, deletes);
+        if (r.ok()) break;
+        if (!hooks.failed(MoveSide::kSource, r.status())) return false;
+      }
+      hooks.succeeded(MoveSide::kSource);
+      if (!hooks.batch_done(counts)) return false;
+    }
+    copied.clear();
+    return true;
+  };
+
+  while (next < batches.size()) {
+    if (!fetched) {
+      std::vector<MetaRequest> gets;
+      AddRequests(MetaRequest::Verb::kGet, batches[next], &gets);
+      auto r = RunEach(source, gets);
+      if (!r.ok()) {
+        if (!hooks.failed(MoveSide::kSource, r.status())) return false;
+        continue;
+      }
+      hooks.succeeded(MoveSide::kSource);
+      fetched = std::move(*r);
+    }
+    MoveCounts counts;
+    std::vector<MetaRequest> sets = Stores(batches[next], &*fetched, now_unix_s(), &counts);
+    fetched.reset();
+
+    // The source's share of this round, on a helper thread: delete what the destination
+    // answered before, read the next batch.
+    std::vector<MetaRequest> source_requests;
+    size_t deletes = 0;
+    for (const auto& c : copied) AddRequests(MetaRequest::Verb::kDelete, batches[c.first], &source_requests);
+    deletes = source_requests.size();
+    if (next + 1 < batches.size()) AddRequests(MetaRequest::Verb::kGet, batches[next + 1], &source_requests);
+    std::future<Result<Replies>> source_round;
+    if (!source_requests.empty())
+      source_round = std::async(std::launch::async, [&source, requests = std::move(source_requests)] {
+        return RunEach(source, requests);
+      });
+    Result<Replies> stored = RunEach(destination, sets);
+    Result<Replies> source_result = source_round.valid() ? source_round.get() : Result<Replies>(Replies{});
+
+    const bool source_ok = source_result.ok();
+    if (source_ok) {
+      for (const auto& c : copied)
+        if (!hooks.batch_done(c.second)) return false;
+      copied.clear();
+      if (next + 1 < batches.size())
+        fetched = Replies(std::make_move_iterator(source_result->begin() + static_cast<std::ptrdiff_t>(deletes)),
+                          std::make_move_iterator(source_result->end()));
+    }
+    if (stored.ok()) {
+      CountStores(sets, *stored, &counts);
+      copied.emplace_back(next, counts);
+      ++next;
+    } else {
+      fetched.reset();  // batches[next] is read again after the outage
+    }
+    if (source_ok && stored.ok()) {
+      hooks.succeeded(MoveSide::kSource);
+      hooks.succeeded(MoveSide::kDestination);
+      continue;
+    }
+    if (!stored.ok() && !hooks.failed(MoveSide::kDestination, stored.status())) return false;
+    if (!source_ok && !hooks.failed(MoveSide::kSource, source_result.status())) return false;
+    fetched.reset();
+    if (!flush_copied()) return false;
+  }
+  return flush_copied();
+}
+
+std::vector<std::vector<std::string>> Mover::Batches(const std::vector<ListedKey>& keys, int max_keys,
+                                                     int64_t max_bytes) {
   std::vector<std::vector<std::string>> out;
-  const size_t n = static_cast<size_t>(batch_keys);
-  for (size_t i = 0; i < keys.size(); i += n)
-    out.emplace_back(keys.begin() + static_cast<std::ptrdiff_t>(i),
-                     keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + n)));
+  int64_t bytes = 0;
+  for (const auto& k : keys) {
+    if (out.empty() || static_cast<int>(out.back().size()) >= max_keys ||
+        (!out.back().empty() && bytes + k.size > max_bytes)) {
+      out.emplace_back();
+      bytes = 0;
+    }
+    out.back().push_back(k.key);
+    bytes += k.size;
+  }
   return out;
 }
 
@@ -274,8 +348,8 @@ std::string Mover::ObsoleteWhy(int64_t order_epoch, const std::string& pool_epoc
 }
 
 void Mover::Loop() {
-  spdlog::info("mover: consuming {} in group {} as consumer {}, batches of {} keys", stream_, kGroup, id_,
-               options_.batch_keys);
+  spdlog::info("mover: consuming {} in group {} as consumer {}, batches of up to {} keys and {} KB", stream_, kGroup,
+               id_, options_.batch_keys, options_.batch_bytes / 1024);
   const std::string redis_what = "Redis " + redis_.address().ToString();
   bool group_ready = false;
   bool pending = true;  // our own entries delivered before a restart come first
@@ -428,7 +502,7 @@ std::optional<Mover::EpochScan> Mover::Enumerate(int64_t epoch, int region_count
         return;
       }
       int region = RegionMap::RegionOf(e.key, region_count);
-      if (wanted[static_cast<size_t>(region)]) scan.buckets[region].push_back(e.key);
+      if (wanted[static_cast<size_t>(region)]) scan.buckets[region].push_back(ListedKey{e.key, e.size});
     });
     if (st.ok()) break;
     if (!FailedAndWait(&source_peer_, source_what + " (lru_crawler metadump hash)", st)) return std::nullopt;
@@ -437,8 +511,10 @@ std::optional<Mover::EpochScan> Mover::Enumerate(int64_t epoch, int region_count
   int64_t moving = 0;
   for (auto& [region, keys] : scan.buckets) {
     // A key listed twice (the table grew during the dump) is moved once.
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    auto by_key = [](const ListedKey& a, const ListedKey& b) { return a.key < b.key; };
+    std::sort(keys.begin(), keys.end(), by_key);
+    auto same_key = [](const ListedKey& a, const ListedKey& b) { return a.key == b.key; };
+    keys.erase(std::unique(keys.begin(), keys.end(), same_key), keys.end());
     moving += static_cast<int64_t>(keys.size());
   }
   spdlog::info("mover: epoch {}: {} keys on {} (enumerated in {:.1f} s); {} region(s) to move hold {} keys", epoch,
@@ -477,7 +553,7 @@ MemcacheClient* Mover::Destination(const std::string& address, Status* error) {
   return raw;
 }
 
-bool Mover::MoveRegion(const Order& o, const std::vector<std::string>& keys) {
+bool Mover::MoveRegion(const Order& o, const std::vector<ListedKey>& keys) {
   const MoveOrder& order = o.order;
   const int64_t started = clock_->MonoMs();
   const std::string source_what = "source node " + node_address_.ToString();
@@ -486,41 +562,31 @@ bool Mover::MoveRegion(const Order& o, const std::vector<std::string>& keys) {
   MemcacheClient* dest = Destination(order.to_address, &error);
   if (!dest) return Abandon(o, MoveCounts{}, "to_address: " + error.message());
   Peer& dest_peer = destination_peers_[order.to_address];
-  MetaCall source_call = [this](const std::vector<MetaRequest>& r) { return source_.MetaBatch(r); };
-  MetaCall dest_call = [dest](const std::vector<MetaRequest>& r) { return dest->MetaBatch(r); };
 
   MoveCounts total;
-  std::string why;
-  for (const auto& batch : Batches(keys, options_.batch_keys)) {
-    BatchOutcome out;
-    while (true) {
-      if (Stopping()) return false;
-      out = MoveBatch(batch, source_call, dest_call, clock_->NowMs() / 1000);
-      if (out.status.ok()) break;
-      if (out.copied) {
-        // The destination answered; only the source's deletes are left.
-        Status st = out.status;
-        do {
-          if (!FailedAndWait(&source_peer_, source_what, st)) return false;
-          st = DeleteKeys(batch, source_call);
-        } while (!st.ok());
-        out.status = Status::Ok();
-        break;
-      }
-      bool dest_failed = out.failed == BatchOutcome::Failed::kDestination;
-      if (!FailedAndWait(dest_failed ? &dest_peer : &source_peer_, dest_failed ? dest_what : source_what, out.status))
-        return false;
-      // A long outage may outlast the migration (the coordinator ends it after its drain
-      // timeout, or a node failure re-plans): then the order is over.
-      auto obsolete = Obsolete(order.epoch, &why);
-      if (obsolete.ok() && *obsolete) return Abandon(o, total, why);
-    }
-    Succeeded(&source_peer_, source_what);
-    Succeeded(&dest_peer, dest_what);
-    total += out.counts;
-    if (!RecordProgress(order, out.counts, &why)) return false;
-    if (!why.empty()) return Abandon(o, total, why);
-  }
+  std::string why;  // set when the migration is over
+  MoveHooks hooks;
+  hooks.failed = [&](MoveSide side, const Status& st) {
+    bool source = side == MoveSide::kSource;
+    if (!FailedAndWait(source ? &source_peer_ : &dest_peer, source ? source_what : dest_what, st)) return false;
+    // A long outage may outlast the migration (the coordinator ends it after its drain
+    // timeout, or a node failure re-plans): then the order is over.
+    auto obsolete = Obsolete(order.epoch, &why);
+    return !(obsolete.ok() && *obsolete);
+  };
+  hooks.succeeded = [&](MoveSide side) {
+    if (side == MoveSide::kSource) Succeeded(&source_peer_, source_what);
+    else Succeeded(&dest_peer, dest_what);
+  };
+  hooks.batch_done = [&](const MoveCounts& counts) {
+    total += counts;
+    return RecordProgress(order, counts, &why) && why.empty() && !Stopping();
+  };
+  MetaCall source_call = [this](const std::vector<MetaRequest>& r) { return source_.MetaBatch(r); };
+  MetaCall dest_call = [dest](const std::vector<MetaRequest>& r) { return dest->MetaBatch(r); };
+  bool finished = MoveKeys(Batches(keys, options_.batch_keys, options_.batch_bytes), source_call, dest_call,
+                           [this] { return clock_->NowMs() / 1000; }, hooks);
+  if (!finished) return why.empty() ? false : Abandon(o, total, why);
   if (!FinishRegion(o)) return false;
   std::string summary = RegionSummary(order, total, clock_->MonoMs() - started);
   if (total.failed > 0) spdlog::warn("{}", summary);

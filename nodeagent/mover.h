@@ -47,7 +47,11 @@
 namespace mcscale {
 
 struct MoverOptions {
-  int batch_keys = 256;            // Default: 256 keys per pipelined batch.
+  // A batch ends at batch_keys keys or batch_bytes of items (as the dump lists their size),
+  // whichever comes first. On this machine memcached answers batches of ~512 KB several
+  // times slower than batches of ~256 KB.
+  int batch_keys = 256;              // Default: 256.
+  int64_t batch_bytes = 256 * 1024;  // Default: 256 KB.
   int64_t block_ms = 1000;         // Default: 1000, the XREADGROUP BLOCK time.
   int64_t node_timeout_ms = 2000;  // Default: 2000 per call to a node (per chunk of a dump).
   int64_t redis_timeout_ms = 5000;  // Default: 5000; must exceed block_ms.
@@ -81,18 +85,27 @@ struct MoveCounts {
   MoveCounts& operator+=(const MoveCounts& o);
 };
 
+// A key as the enumeration listed it, with its item's size.
+struct ListedKey {
+  std::string key;
+  int64_t size = 0;
+};
+
 // One pipelined call to a node: MemcacheClient::MetaBatch, or a fake in tests.
 using MetaCall = std::function<Result<std::vector<MetaReply>>(const std::vector<MetaRequest>&)>;
 
-// The result of moving one batch: ok with its counts, or which side failed. Nothing was
-// deleted at the source when the destination failed; when `copied` the destination has
-// answered (counts are final) and only the deletes at the source are left to do.
-struct BatchOutcome {
-  enum class Failed { kNone, kSource, kDestination };
-  Status status;
-  Failed failed = Failed::kNone;
-  bool copied = false;
-  MoveCounts counts;
+enum class MoveSide { kSource, kDestination };
+
+// What MoveKeys tells its caller (the Mover: back-off, logging, progress, stopping).
+struct MoveHooks {
+  // A call to `side` failed (unreachable, timed out): wait the back-off. Return false to
+  // give up (stopping, or the migration is over).
+  std::function<bool(MoveSide side, const Status& status)> failed;
+  // A call to `side` succeeded (to log the end of an outage).
+  std::function<void(MoveSide side)> succeeded;
+  // A batch is finished: the destination answered and the source deleted its keys. Return
+  // false to give up.
+  std::function<bool(const MoveCounts& counts)> batch_done;
 };
 
 class Mover {
@@ -126,15 +139,22 @@ class Mover {
   // "F5 T120 ME" ("T0" for no expiry; a TTL beyond 30 days as an absolute time from
   // now_unix_s). REQUIRES: item.kind == kCopy.
   static std::string StoreFlags(const SourceItem& item, int64_t now_unix_s);
-  // Moves one batch of keys from `source` to `destination` (see the class comment). A call
-  // failing with an error reply (Protocol) is retried one request at a time, so only the
-  // offending keys are counted as failed; any other failure ends the batch.
-  static BatchOutcome MoveBatch(const std::vector<std::string>& keys, const MetaCall& source,
-                                const MetaCall& destination, int64_t now_unix_s);
-  // `md KEY` of every key at the source (a key already gone is fine).
-  static Status DeleteKeys(const std::vector<std::string>& keys, const MetaCall& source);
-  // Splits `keys` into batches of at most `batch_keys`. REQUIRES: batch_keys > 0.
-  static std::vector<std::vector<std::string>> Batches(const std::vector<std::string>& keys, int batch_keys);
+  // Moves the keys of `batches` from `source` to `destination`, pipelined so
+  // both nodes work at once: while the destination stores batch i (ms ... ME), the source
+  // (on a helper thread) deletes batch i-1, which the destination has answered, and reads
+  // batch i+1 (mg KEY v f t). A key is deleted only after the destination answered its
+  // store, whether or not it took it. A failed call is reported to hooks.failed and the
+  // batch it left undecided is read and stored again (add mode makes that harmless); an
+  // error reply (Protocol) is retried one request at a time, so only the offending keys
+  // count as failed. Returns true when every key was handled, false when a hook gave up.
+  // REQUIRES: `source` and `destination` are different nodes.
+  static bool MoveKeys(const std::vector<std::vector<std::string>>& batches, const MetaCall& source,
+                       const MetaCall& destination, const std::function<int64_t()>& now_unix_s,
+                       const MoveHooks& hooks);
+  // Splits `keys`, in order, into batches of at most `max_keys` keys and `max_bytes` (a key
+  // larger than that alone). REQUIRES: max_keys > 0.
+  static std::vector<std::vector<std::string>> Batches(const std::vector<ListedKey>& keys, int max_keys,
+                                                       int64_t max_bytes);
   // 6250 -> "6,250".
   static std::string FormatCount(int64_t n);
   // The operator's line for a finished region, e.g. "epoch 5: region 7 -> node-4
@@ -153,7 +173,7 @@ class Mover {
   // Keys of one epoch's moving regions, from one enumeration.
   struct EpochScan {
     int64_t keys_seen = 0;
-    std::map<int, std::vector<std::string>> buckets;
+    std::map<int, std::vector<ListedKey>> buckets;
   };
   // One peer's reachability, so an outage is logged once when it starts and once when it ends.
   struct Peer {
@@ -181,7 +201,7 @@ class Mover {
   std::optional<EpochScan> Enumerate(int64_t epoch, int region_count, const std::set<int>& regions);
   // Moves one region; true when it is finished (done and acked) or abandoned, false when
   // stopping.
-  bool MoveRegion(const Order& order, const std::vector<std::string>& keys);
+  bool MoveRegion(const Order& order, const std::vector<ListedKey>& keys);
   // Retried until Redis answers (false when stopping): the batch's progress. Sets
   // *obsolete_why (empty otherwise) when the pool has left the order's epoch.
   bool RecordProgress(const MoveOrder& order, const MoveCounts& counts, std::string* obsolete_why);
