@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   mcscale::Options options("mcscale-agent",
                            "mcscale-agent --node HOST:PORT [options]\n\n"
                            "Publishes the cache node's stats to Redis every interval, keeps its registration "
-                           "alive and applies the pool's node configuration (capacity, policy).");
+                           "alive, applies the pool's node configuration (capacity, policy) and moves the keys "
+                           "of the regions that leave the node (the orders on <prefix>:moves:<id>).");
   mcscale::AgentSettings::Declare(&options);
   options.ParseOrExit(argc, argv);
   auto settings = mcscale::AgentSettings::FromOptions(options);

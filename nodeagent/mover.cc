@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <iterator>
-#include <cstdio>
 #include <utility>
 
 #include "common/json_fields.h"
@@ -199,9 +199,8 @@ bool Mover::MoveKeys(const std::vector<std::vector<std::string>>& batches, const
     // The source's share of this round, on a helper thread: delete what the destination
     // answered before, read the next batch.
     std::vector<MetaRequest> source_requests;
-    size_t deletes = 0;
     for (const auto& c : copied) AddRequests(MetaRequest::Verb::kDelete, batches[c.first], &source_requests);
-    deletes = source_requests.size();
+    const size_t deletes = source_requests.size();
     if (next + 1 < batches.size()) AddRequests(MetaRequest::Verb::kGet, batches[next + 1], &source_requests);
     std::future<Result<Replies>> source_round;
     if (!source_requests.empty())
@@ -234,7 +233,6 @@ bool Mover::MoveKeys(const std::vector<std::vector<std::string>>& batches, const
     }
     if (!stored.ok() && !hooks.failed(MoveSide::kDestination, stored.status())) return false;
     if (!source_ok && !hooks.failed(MoveSide::kSource, source_result.status())) return false;
-    fetched.reset();
     if (!flush_copied()) return false;
   }
   return flush_copied();
