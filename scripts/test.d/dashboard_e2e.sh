@@ -37,8 +37,9 @@ chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
   [ "$(id -u)" = 0 ] || die "$chromium is missing and installing it needs root (apt-get install chromium)"
   say "installing Debian's chromium (apt-get)"
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  apt-get update -qq >/dev/null || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
+    die "apt-get install chromium failed"
   [ -x "$chromium" ] || die "apt-get did not install $chromium"
 fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -168,4 +169,5 @@ traffic_pid=$!
 
 # --- the browser test -------------------------------------------------------------------
 DASHBOARD_URL=http://$http ADMIN_TOKEN=$token TRAFFIC_PID=$traffic_pid ARTIFACT_DIR=$artifacts \
-  CHROMIUM=$chromium NODE_PATH=$e2e/node_modules node tests/dashboard/dashboard_e2e.js
+  CHROMIUM=$chromium CHROMIUM_PROFILE=$work/chromium-profile NODE_PATH=$e2e/node_modules \
+  node tests/dashboard/dashboard_e2e.js

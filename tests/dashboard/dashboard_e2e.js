@@ -6,6 +6,8 @@
 //   TRAFFIC_PID     the `mcscale traffic` process, stopped before "Clear cache"
 //   ARTIFACT_DIR    where the screenshot goes
 //   CHROMIUM        the browser (default /usr/bin/chromium)
+//   CHROMIUM_PROFILE a new folder for its profile, removed by the caller (default: a
+//                   temporary folder this script removes)
 //   NODE_PATH       where playwright-core is installed
 // Steps: the page and its assets come from the coordinator alone; every chart shows data
 // points; a change without the admin token shows the server's refusal; switching to manual
@@ -52,6 +54,15 @@ async function apiGet(p) {
   const res = await fetch(base + p);
   if (!res.ok) fail(`GET ${p}: HTTP ${res.status}`);
   return res.json();
+}
+
+// False once `pid` exited (gone, or a zombie its parent has not reaped yet).
+function running(pid) {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (e) {
+    return false;
+  }
 }
 
 const servingNodes = (pool) => pool.node_list.filter((n) => !n.draining);
@@ -166,7 +177,7 @@ async function run(page) {
   // 5. Clear cache (stop the traffic first, or it fills the nodes again), confirmed.
   if (trafficPid) {
     try { process.kill(trafficPid, 'SIGTERM'); } catch (e) { /* already gone */ }
-    await until('the traffic to stop', async () => { try { process.kill(trafficPid, 0); return false; } catch (e) { return true; } });
+    await until('the traffic to stop', async () => !running(trafficPid));
   }
   const itemsBefore = servingNodes(await apiGet('/api/pool')).reduce((s, n) => s + (n.items || 0), 0);
   await page.click('#clear-cache');
@@ -213,7 +224,9 @@ async function run(page) {
 (async () => {
   if (!base) { console.error('DASHBOARD_URL is not set'); process.exit(2); }
   fs.mkdirSync(artifactDir, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(require('os').tmpdir(), 'mcscale-chromium-'));
+  // A new, empty profile; the caller's folder when given (it removes it), else a temporary one.
+  const profile = process.env.CHROMIUM_PROFILE || fs.mkdtempSync(path.join(require('os').tmpdir(), 'mcscale-chromium-'));
+  fs.mkdirSync(profile, { recursive: true });
   let browser;
   let status = 0;
   try {
@@ -242,7 +255,13 @@ async function run(page) {
     status = 1;
   } finally {
     if (browser) await browser.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
+    if (!process.env.CHROMIUM_PROFILE) {
+      try {
+        fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      } catch (e) {
+        log(`profile ${profile} not removed: ${e.message}`);
+      }
+    }
   }
   log(status === 0 ? 'PASSED' : 'FAILED');
   process.exit(status);
