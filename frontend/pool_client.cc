@@ -16,6 +16,7 @@
 #include "common/redis_client.h"
 #include "common/redis_keys.h"
 #include "common/redis_subscriber.h"
+#include "frontend/lease_keeper.h"
 #include "frontend/node_channel.h"
 #include "frontend/phase_machine.h"
 #include "frontend/routing_table.h"
@@ -48,7 +49,7 @@ class PoolClient::Impl {
  public:
   Impl(PoolClientOptions options, RedisAddress address)
       : options_(std::move(options)), clock_(options_.clock ? options_.clock : Clock::Real()),
-        keys_(options_.prefix), redis_(address, 2000) {
+        keys_(options_.prefix), redis_(address, 2000), lease_(options_.lease_ttl_ms, options_.lease_margin_ms) {
     subscriber_ = std::make_unique<RedisSubscriber>(
         address, std::vector<std::string>{keys_.events()},
         [this](const std::string&, const std::string&) { Wake(false); },
@@ -274,7 +275,7 @@ class PoolClient::Impl {
     return st;
   }
 
-  bool LeaseOk() const { return clock_->MonoMs() < lease_deadline_.load(); }
+  bool LeaseOk() const { return lease_.Valid(clock_->MonoMs()); }
 
   // The current generation with this request counted in it; nullptr before the pool is
   // known. The re-check makes sure the control thread, which swaps first and then waits
@@ -465,7 +466,7 @@ class PoolClient::Impl {
   void Renew() {
     int64_t t0 = clock_->MonoMs();
     next_renew_ms_ = t0 + 200;  // retry soon unless renewed
-    bool lapsed = t0 >= lease_deadline_.load();
+    bool lapsed = !lease_.Valid(t0);
     if (lapsed) CatchUp(true);
     if (!machine_.known()) return;
     if (!WriteLease()) return;
@@ -473,7 +474,7 @@ class PoolClient::Impl {
     if (redis_down_) return;
     if (lapsed) spdlog::info("lease {} held (epoch {}, {})", options_.id, machine_.snapshot().epoch,
                              RoutePhaseName(machine_.snapshot().phase));
-    lease_deadline_ = t0 + options_.lease_ttl_ms - options_.lease_margin_ms;
+    lease_.Renewed(t0);
     next_renew_ms_ = t0 + options_.lease_renew_ms;
   }
 
@@ -519,7 +520,7 @@ class PoolClient::Impl {
   RedisClient redis_;
   std::unique_ptr<RedisSubscriber> subscriber_;
   std::shared_ptr<Generation> current_;
-  std::atomic<int64_t> lease_deadline_{0};
+  LeaseKeeper lease_;
   PhaseMachine machine_;
   std::map<std::string, std::shared_ptr<NodeChannel>> channels_;  // "id@address"
   std::thread control_;
