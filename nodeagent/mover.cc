@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <future>
 #include <iterator>
 #include <utility>
 
@@ -157,30 +156,8 @@ void CountStores(const std::vector<MetaRequest>& sets, const Replies& stored, Mo
 bool Mover::MoveKeys(const std::vector<std::vector<std::string>>& batches, const MetaCall& source,
                      const MetaCall& destination, const std::function<int64_t()>& now_unix_s,
                      const MoveHooks& hooks) {
-  // Batches the destination answered, waiting for their deletes at the source (one, or
-  // two after a failed source call).
-  std::vector<std::pair<size_t, MoveCounts>> copied;
   std::optional<Replies> fetched;  // the replies to the gets of batches[next]
-  size_t next = 0;
-
-  // Deletes every copied batch (retrying) and reports it done.
-  auto flush_copied = [&]() -> bool {
-    for (const auto& [index, counts] : copied) {
-      std::vector<MetaRequest> deletes;
-      AddRequests(MetaRequest::Verb::kDelete, batches[index], &deletes);
-      while (true) {
-        auto r = RunEach(source, deletes);
-        if (r.ok()) break;
-        if (!hooks.failed(MoveSide::kSource, r.status())) return false;
-      }
-      hooks.succeeded(MoveSide::kSource);
-      if (!hooks.batch_done(counts)) return false;
-    }
-    copied.clear();
-    return true;
-  };
-
-  while (next < batches.size()) {
+  for (size_t next = 0; next < batches.size();) {
     if (!fetched) {
       std::vector<MetaRequest> gets;
       AddRequests(MetaRequest::Verb::kGet, batches[next], &gets);
@@ -195,47 +172,34 @@ bool Mover::MoveKeys(const std::vector<std::vector<std::string>>& batches, const
     MoveCounts counts;
     std::vector<MetaRequest> sets = Stores(batches[next], &*fetched, now_unix_s(), &counts);
     fetched.reset();
-
-    // The source's share of this round, on a helper thread: delete what the destination
-    // answered before, read the next batch.
-    std::vector<MetaRequest> source_requests;
-    for (const auto& c : copied) AddRequests(MetaRequest::Verb::kDelete, batches[c.first], &source_requests);
-    const size_t deletes = source_requests.size();
-    if (next + 1 < batches.size()) AddRequests(MetaRequest::Verb::kGet, batches[next + 1], &source_requests);
-    std::future<Result<Replies>> source_round;
-    if (!source_requests.empty())
-      source_round = std::async(std::launch::async, [&source, requests = std::move(source_requests)] {
-        return RunEach(source, requests);
-      });
-    Result<Replies> stored = RunEach(destination, sets);
-    Result<Replies> source_result = source_round.valid() ? source_round.get() : Result<Replies>(Replies{});
-
-    const bool source_ok = source_result.ok();
-    if (source_ok) {
-      for (const auto& c : copied)
-        if (!hooks.batch_done(c.second)) return false;
-      copied.clear();
-      if (next + 1 < batches.size())
-        fetched = Replies(std::make_move_iterator(source_result->begin() + static_cast<std::ptrdiff_t>(deletes)),
-                          std::make_move_iterator(source_result->end()));
-    }
-    if (stored.ok()) {
-      CountStores(sets, *stored, &counts);
-      copied.emplace_back(next, counts);
-      ++next;
-    } else {
-      fetched.reset();  // batches[next] is read again after the outage
-    }
-    if (source_ok && stored.ok()) {
-      hooks.succeeded(MoveSide::kSource);
-      hooks.succeeded(MoveSide::kDestination);
+    auto stored = RunEach(destination, sets);
+    if (!stored.ok()) {
+      // Nothing of this batch is deleted; it is read again after the back-off.
+      if (!hooks.failed(MoveSide::kDestination, stored.status())) return false;
       continue;
     }
-    if (!stored.ok() && !hooks.failed(MoveSide::kDestination, stored.status())) return false;
-    if (!source_ok && !hooks.failed(MoveSide::kSource, source_result.status())) return false;
-    if (!flush_copied()) return false;
+    hooks.succeeded(MoveSide::kDestination);
+    CountStores(sets, *stored, &counts);
+
+    // One source call deletes this batch and reads the next.
+    std::vector<MetaRequest> requests;
+    AddRequests(MetaRequest::Verb::kDelete, batches[next], &requests);
+    const size_t deletes = requests.size();
+    if (next + 1 < batches.size()) AddRequests(MetaRequest::Verb::kGet, batches[next + 1], &requests);
+    auto r = RunEach(source, requests);
+    while (!r.ok()) {
+      if (!hooks.failed(MoveSide::kSource, r.status())) return false;
+      requests.resize(deletes);  // the deletes are retried; the next batch is read later
+      r = RunEach(source, requests);
+    }
+    hooks.succeeded(MoveSide::kSource);
+    if (r->size() > deletes)
+      fetched = Replies(std::make_move_iterator(r->begin() + static_cast<std::ptrdiff_t>(deletes)),
+                        std::make_move_iterator(r->end()));
+    if (!hooks.batch_done(counts)) return false;
+    ++next;
   }
-  return flush_copied();
+  return true;
 }
 
 std::vector<std::vector<std::string>> Mover::Batches(const std::vector<ListedKey>& keys, int max_keys,

@@ -339,10 +339,10 @@ TEST_F(MoverIt, AnAgentKilledMidwayResumesWithoutLossOrDoubleCount) {
   }
   // A batch copied just before the kill is found again by the restarted agent and counted
   // as skipped (the destination has it); one copied and deleted but not yet counted is not
-  // counted at all. So the counts may be off by a batch or two.
+  // counted at all. So the counts may be off by at most one batch.
   EXPECT_LE(Field("keys_moved"), live);
   EXPECT_LE(Field("keys_moved") + Field("keys_skipped"), live + newer);
-  EXPECT_GE(Field("keys_moved") + Field("keys_skipped"), live + newer - 2 * MoverOptions{}.batch_keys);
+  EXPECT_GE(Field("keys_moved") + Field("keys_skipped"), live + newer - MoverOptions{}.batch_keys);
   EXPECT_NE(AgentLog("agent-2").find("mover: epoch 7"), std::string::npos);
 }
 
@@ -400,23 +400,41 @@ TEST_F(MoverIt, AnOrderOfAMigrationThatEndedIsAbandoned) {
 // build-x/bin/mover_it_test --gtest_also_run_disabled_tests --gtest_filter='*Throughput*'
 class MoverThroughputIt : public MoverIt {
  protected:
+  static constexpr int kBenchKeys = 200000;
   MoverThroughputIt() : MoverIt(512) {}
+  // Moves kBenchKeys keys of 1 KB (all 16 regions) and prints the rates.
+  void Run();
 };
 
-TEST_F(MoverThroughputIt, DISABLED_Moves200kKeysOf1KB) {
-  const int kKeys = 200000;
+// Writes `n` keys of 1 KB ("bench:<i>") to `node`.
+void Fill(MemcachedServer* node, int n) {
   const std::string value(1024, 'v');
-  {
-    MemcacheClient client(HostPort{"127.0.0.1", source_.port()}, 10000);
-    std::vector<MetaRequest> batch;
-    for (int i = 0; i < kKeys; ++i) {
-      batch.push_back(MetaRequest{MetaRequest::Verb::kSet, "bench:" + std::to_string(i), "T0", value});
-      if (batch.size() == 1000) {
-        ASSERT_TRUE(client.MetaBatch(batch).ok());
-        batch.clear();
-      }
+  MemcacheClient client(HostPort{"127.0.0.1", node->port()}, 10000);
+  std::vector<MetaRequest> batch;
+  for (int i = 0; i < n; ++i) {
+    batch.push_back(MetaRequest{MetaRequest::Verb::kSet, "bench:" + std::to_string(i), "T0", value});
+    if (batch.size() == 1000 || i == n - 1) {
+      ASSERT_TRUE(client.MetaBatch(batch).ok());
+      batch.clear();
     }
   }
+}
+
+// To a node that has not allocated its memory yet (a node just added: memcached allocates
+// its slab pages on first use, which costs here) ...
+TEST_F(MoverThroughputIt, DISABLED_Moves200kKeysOf1KB) { Run(); }
+
+// ... and to a node that has (a survivor, on shrink).
+TEST_F(MoverThroughputIt, DISABLED_Moves200kKeysOf1KBToAWarmNode) {
+  Fill(&destination_, kBenchKeys);
+  MemcacheClient client(HostPort{"127.0.0.1", destination_.port()}, 10000);
+  ASSERT_TRUE(client.FlushAll().ok());
+  Run();
+}
+
+void MoverThroughputIt::Run() {
+  const int kKeys = kBenchKeys;
+  Fill(&source_, kKeys);
   RegionMap old_map = Map(std::vector<std::string>(16, "src"));
   RegionMap new_map = Map(std::vector<std::string>(16, "dst"));
   WritePool(old_map, new_map);
@@ -430,8 +448,14 @@ TEST_F(MoverThroughputIt, DISABLED_Moves200kKeysOf1KB) {
   double mb = static_cast<double>(Field("bytes_moved")) / 1e6;
   std::printf("moved %d keys of 1 KB in %.2f s (enumeration included): %.0f keys/s, %.1f MB/s\n", kKeys, s,
               kKeys / s, mb / s);
-  // The agent's own lines: the enumeration and each region's time.
   std::string log = AgentLog();
+  size_t enumerated = log.find("enumerated in ");
+  double listing_s = 0;
+  if (enumerated != std::string::npos &&
+      std::sscanf(log.c_str() + enumerated, "enumerated in %lf", &listing_s) == 1 && s > listing_s)
+    std::printf("listing %.1f s, copying %.2f s: %.0f keys/s, %.1f MB/s\n", listing_s, s - listing_s,
+                kKeys / (s - listing_s), mb / (s - listing_s));
+  // The agent's own lines: the enumeration and each region's time.
   for (size_t at = log.find("epoch 7:"); at != std::string::npos; at = log.find("epoch 7:", at + 1)) {
     size_t start = log.rfind('\n', at);
     start = start == std::string::npos ? 0 : start + 1;
