@@ -80,6 +80,31 @@ Status PoolManager::Save(const PoolState& next) {
   return Status::Ok();
 }
 
+Status PoolManager::SaveAndAnnounce(const PoolState& next, EventType type, const std::string& reason,
+                                    const std::string& node) {
+  Status st = Save(next);
+  if (!st.ok()) return st;
+  auto ids = [](const RegionMap& map) {
+    std::vector<NodeId> v = map.Nodes();
+    return std::set<NodeId>(v.begin(), v.end());
+  };
+  PoolEvent ev;
+  ev.type = type;
+  ev.pool_id = next.pool_id;
+  ev.epoch = next.epoch;
+  ev.ts = clock_->NowMs();
+  ev.reason = reason;
+  ev.node = node;
+  ev.old_nodes = Only(pool_.nodes, ids(pool_.regions));
+  ev.new_nodes = Only(next.nodes, ids(next.regions));
+  ev.old_regions = pool_.regions;
+  ev.new_regions = next.regions;
+  pool_ = next;
+  Status pub = events_.Publish(&ev);
+  if (!pub.ok()) spdlog::error("epoch {}: pool written but {} not published: {}", next.epoch, EventTypeName(type), pub.ToString());
+  return Status::Ok();
+}
+
 Result<NodeId> PoolManager::NewNodeId() {
   auto n = redis_->Command({"INCR", keys_.node_seq()});
   if (!n.ok()) return n.status();
@@ -126,24 +151,11 @@ Status PoolManager::Resize(int target, const PoolConfig& config, const std::stri
   // The first map moves nothing: the new pool is stable at once.
   next.state = next.previous_regions ? PoolPhase::kMigrating : PoolPhase::kStable;
   next.updated_ms = clock_->NowMs();
-  Status st = Save(next);
+  RegionMap old_map = pool_.regions;
+  Status st = SaveAndAnnounce(next, EventType::kPoolResized, reason);
   if (!st.ok()) return st;
-
-  PoolEvent ev;
-  ev.type = EventType::kPoolResized;
-  ev.pool_id = next.pool_id;
-  ev.epoch = next.epoch;
-  ev.ts = clock_->NowMs();
-  ev.reason = reason;
-  ev.old_nodes = Only(pool_.nodes, serving);
-  ev.new_nodes = Only(next.nodes, std::set<NodeId>(new_nodes.begin(), new_nodes.end()));
-  ev.old_regions = pool_.regions;
-  ev.new_regions = next.regions;
-  pool_ = next;
-  Status pub = events_.Publish(&ev);
-  if (!pub.ok()) spdlog::error("epoch {}: pool written but the event was not: {}", next.epoch, pub.ToString());
   spdlog::info("epoch {}: {} -> {} nodes, {} regions move: {}", next.epoch, n, target,
-               ev.old_regions.empty() ? 0 : RegionMap::Moves(ev.old_regions, ev.new_regions).size(), reason);
+               old_map.empty() ? 0 : RegionMap::Moves(old_map, next.regions).size(), reason);
   return Status::Ok();
 }
 
@@ -161,11 +173,8 @@ Status PoolManager::FinishMigration(const std::string& reason, std::set<NodeId>*
   pool_ = next;
   PoolEvent ev;
   ev.type = EventType::kMigrationDone;
-  ev.pool_id = pool_.pool_id;
-  ev.epoch = pool_.epoch;
-  ev.ts = clock_->NowMs();
   ev.reason = reason;
-  Status pub = events_.Publish(&ev);
+  Status pub = PublishEvent(ev);
   if (!pub.ok()) spdlog::error("epoch {}: migration.done not published: {}", pool_.epoch, pub.ToString());
   spdlog::info("epoch {}: migration done ({}); {} drained node(s) to retire", pool_.epoch, reason, drained->size());
   return Status::Ok();
@@ -225,25 +234,9 @@ Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, c
   for (const auto& [id, _] : next.nodes)
     if (!keep.count(id)) leaving.insert(id);
   for (const auto& id : leaving) next.nodes.erase(id);
-  Status st = Save(next);
-  if (!st.ok()) return st;
-
-  PoolEvent ev;
-  ev.type = EventType::kNodeFailed;
-  ev.pool_id = next.pool_id;
-  ev.epoch = next.epoch;
-  ev.ts = clock_->NowMs();
-  ev.reason = reason;
-  ev.node = failed;
-  ev.old_nodes = Only(pool_.nodes, serving);
-  std::vector<NodeId> owners = next.regions.Nodes();
-  ev.new_nodes = Only(next.nodes, std::set<NodeId>(owners.begin(), owners.end()));
-  ev.old_regions = pool_.regions;
-  ev.new_regions = next.regions;
   int64_t old_epoch = pool_.epoch;
-  pool_ = next;
-  Status pub = events_.Publish(&ev);
-  if (!pub.ok()) spdlog::error("epoch {}: pool written but node_failed not published: {}", next.epoch, pub.ToString());
+  Status st = SaveAndAnnounce(next, EventType::kNodeFailed, reason, failed);
+  if (!st.ok()) return st;
   spdlog::warn("epoch {}: node {} failed and left the pool ({}); {}", next.epoch, failed, reason,
                next.previous_regions ? "the migration of epoch " + std::to_string(old_epoch) + " goes on in this epoch"
                                      : "nothing to move");
@@ -293,20 +286,7 @@ Status PoolManager::Reconcile(const PoolConfig& config) {
   // Frontends must learn the new addresses: a new epoch with the same map.
   next.epoch = pool_.epoch + 1;
   next.updated_ms = clock_->NowMs();
-  Status st = Save(next);
-  if (!st.ok()) return st;
-  PoolEvent ev;
-  ev.type = EventType::kPoolResized;
-  ev.pool_id = next.pool_id;
-  ev.epoch = next.epoch;
-  ev.ts = clock_->NowMs();
-  ev.reason = "replaced nodes that were gone after a coordinator restart";
-  ev.old_nodes = pool_.nodes;
-  ev.new_nodes = next.nodes;
-  ev.old_regions = pool_.regions;
-  ev.new_regions = next.regions;
-  pool_ = next;
-  return events_.Publish(&ev);
+  return SaveAndAnnounce(next, EventType::kPoolResized, "replaced nodes that were gone after a coordinator restart");
 }
 
 Status PoolManager::PublishEvent(PoolEvent event) {

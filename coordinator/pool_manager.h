@@ -60,6 +60,10 @@ class PoolManager {
  private:
   Result<NodeId> NewNodeId();
   Status Save(const PoolState& next);
+  // Saves `next` as the pool, then publishes the `type` event of the change (node lists and
+  // maps before and after); a failed publish is logged, readers catch up from history.
+  Status SaveAndAnnounce(const PoolState& next, EventType type, const std::string& reason,
+                         const std::string& node = "");
 
   RedisClient* redis_;
   RedisKeys keys_;
