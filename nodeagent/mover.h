@@ -131,7 +131,7 @@ class Mover {
   // RequestStop() and joins the thread. Safe to call when not started or twice.
   void Stop();
 
-  // Pure parts, public for tests.
+  // The parts without sockets or threads, public for tests.
 
   // Classifies the reply to `mg KEY v f t`. An "EN" (miss) or anything but "VA" is kGone.
   static SourceItem Classify(const MetaReply& reply);
