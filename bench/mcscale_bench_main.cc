@@ -3,6 +3,9 @@
 // mix over a uniform or zipf key space and reports ops/s, hit ratio, errors and latency
 // percentiles. Exit status: 0 after a run (even with errors counted in it), 1 when the load
 // could not run (no connection), 2 for bad options.
+//
+// Subcommands: `mcscale-bench resize ...` (resize_bench.h) and `mcscale-bench migrate ...`
+// (migrate_bench.h), each with its own --help.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -14,6 +17,8 @@
 #include "bench/comparison.h"
 #include "bench/load_runner.h"
 #include "bench/memcache_target.h"
+#include "bench/migrate_bench.h"
+#include "bench/resize_bench.h"
 #include "bench/run_report.h"
 #include "bench/workload.h"
 #include "common/host_port.h"
@@ -258,4 +263,9 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace mcscale::bench
 
-int main(int argc, char** argv) { return mcscale::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  std::string command = argc > 1 ? argv[1] : "";
+  if (command == "resize") return mcscale::bench::ResizeBenchMain(argc - 1, argv + 1);
+  if (command == "migrate") return mcscale::bench::MigrateBenchMain(argc - 1, argv + 1);
+  return mcscale::bench::Main(argc, argv);
+}
