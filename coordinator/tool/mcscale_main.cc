@@ -7,6 +7,9 @@
 
 #include <atomic>
 #include <iostream>
+#include <limits>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,7 +19,9 @@
 #include "common/clock.h"
 #include "common/event_log.h"
 #include "common/logging.h"
+#include "common/memcache_client.h"
 #include "common/options.h"
+#include "common/pool_state.h"
 #include "common/redis_client.h"
 #include "common/redis_keys.h"
 #include "common/redis_subscriber.h"
@@ -24,6 +29,7 @@
 #include "coordinator/tool/demo_traffic.h"
 #include "coordinator/tool/event_follower.h"
 #include "coordinator/tool/pool_snapshot.h"
+#include "frontend/pool_client.h"
 
 namespace mcscale {
 namespace {
@@ -56,22 +62,6 @@ std::vector<NodeId> SplitNodes(const std::string& text) {
   while (std::getline(in, node, ',')) nodes.push_back(node);
   if (text.back() == ',') nodes.push_back("");
   return nodes;
-}
-
-int RunRegion(int argc, const char* const* argv) {
-  Options o("mcscale region",
-            "mcscale region [--regions R] KEY...\n"
-            "Prints the region of each KEY (the first log2(R) bits of its MD5), one JSON object a line.");
-  AddRegionsOption(o);
-  o.AllowPositional("KEY...");
-  o.ParseOrExit(argc, argv);
-  int regions = RegionsOrExit(o);
-  if (o.positional().empty()) o.Fail("no KEY given");
-  for (const std::string& key : o.positional()) {
-    OrderedJson line = {{"key", key}, {"region", RegionMap::RegionOf(key, regions)}};
-    std::cout << Dump(line) << "\n";
-  }
-  return 0;
 }
 
 int RunPlan(int argc, const char* const* argv) {
@@ -117,6 +107,10 @@ void AddRedisOptions(Options& o) {
   o.Add("prefix", "mcscale", "prefix of every Redis key of the pool");
 }
 
+void AddTimeoutOption(Options& o, int64_t default_ms, const std::string& help) {
+  o.Add("timeout-ms", std::to_string(default_ms), help);
+}
+
 struct RedisTarget {
   RedisAddress address;
   RedisKeys keys;
@@ -134,6 +128,192 @@ RedisTarget RedisTargetOrExit(const Options& o) {
 void SetupToolLogging(const Options& o) {
   Status st = SetupLogging("mcscale", o.Get("log-level"));
   if (!st.ok()) o.Fail(st.message());
+}
+
+// The pool as `<prefix>:pool` holds it, for `mcscale region`: nullopt (with *why set) when
+// Redis cannot be read or holds no pool under the prefix.
+std::optional<PoolState> ReadPoolQuietly(const RedisTarget& target, int64_t timeout_ms, std::string* why) {
+  RedisClient redis(target.address, timeout_ms);
+  auto hash = redis.HGetAll(target.keys.pool());
+  if (!hash.ok()) {
+    *why = "Redis at " + target.address.ToString() + " not reachable (" + hash.status().ToString() + ")";
+    return std::nullopt;
+  }
+  if (hash->empty()) {
+    *why = "no pool at " + target.address.ToString() + " (" + target.keys.pool() + " does not exist)";
+    return std::nullopt;
+  }
+  auto pool = PoolState::FromHash(*hash);
+  if (!pool.ok()) {
+    *why = target.keys.pool() + " does not decode: " + pool.status().message();
+    return std::nullopt;
+  }
+  return *pool;
+}
+
+int RunRegion(int argc, const char* const* argv) {
+  Options o("mcscale region",
+            "mcscale region [--regions R] [--redis URL] [--prefix P] KEY...\n"
+            "Prints the region of each KEY (the first log2(R) bits of its MD5), one JSON object a line.\n"
+            "When the pool can be read from Redis, R is the pool's region count and each line also\n"
+            "names the node that owns the key in the current epoch (\"node\", \"address\") and, while its\n"
+            "region is migrating, the node it is moving from (\"previous_node\", \"previous_address\").\n"
+            "Without a pool it prints the regions alone and says why on stderr (exit status 0).");
+  AddRegionsOption(o);
+  AddRedisOptions(o);
+  AddTimeoutOption(o, 2000, "how long Redis may take to connect and answer");
+  o.AllowPositional("KEY...");
+  o.ParseOrExit(argc, argv);
+  int regions = RegionsOrExit(o);
+  if (o.positional().empty()) o.Fail("no KEY given");
+  RedisTarget target = RedisTargetOrExit(o);
+  int64_t timeout_ms = o.IntOrExit("timeout-ms", 1, 600000);
+
+  std::string why;
+  std::optional<PoolState> pool = ReadPoolQuietly(target, timeout_ms, &why);
+  if (pool && o.IsSet("regions") && pool->regions.region_count() != regions) {
+    why = "the pool has " + std::to_string(pool->regions.region_count()) + " regions, not " +
+          std::to_string(regions);
+    pool.reset();
+  }
+  if (pool) regions = pool->regions.region_count();
+  else std::cerr << "mcscale region: " << why << "; printing regions without their node\n";
+
+  for (const std::string& key : o.positional()) {
+    int region = RegionMap::RegionOf(key, regions);
+    OrderedJson line = {{"key", key}, {"region", region}};
+    if (pool) {
+      const NodeId& owner = pool->regions.owner(region);
+      line["node"] = owner;
+      line["address"] = pool->nodes.count(owner) ? pool->nodes.at(owner) : "";
+      if (pool->state == PoolPhase::kMigrating && pool->previous_regions &&
+          pool->previous_regions->owner(region) != owner) {
+        const NodeId& from = pool->previous_regions->owner(region);
+        line["previous_node"] = from;
+        line["previous_address"] = pool->nodes.count(from) ? pool->nodes.at(from) : "";
+      }
+    }
+    std::cout << Dump(line) << "\n";
+  }
+  return 0;
+}
+
+// ---- get, set, del: through the frontend library, like an application ---------------
+
+// A PoolClient on the pool named by --redis/--prefix, ready to route, or nullptr after
+// printing why (Redis unreachable, no pool, not ready within --timeout-ms). The tool takes
+// no part in planning moves: it may exit at any moment.
+std::unique_ptr<PoolClient> ReadyPoolClientOrNull(const Options& o, const std::string& command) {
+  RedisTarget target = RedisTargetOrExit(o);
+  int64_t timeout_ms = o.IntOrExit("timeout-ms", 1, 600000);
+  std::string why;
+  if (!ReadPoolQuietly(target, timeout_ms, &why)) {
+    std::cerr << "mcscale " << command << ": " << why << "\n";
+    return nullptr;
+  }
+  PoolClientOptions options;
+  options.redis_url = o.Get("redis");
+  options.prefix = o.Get("prefix");
+  options.plan_moves = false;
+  auto client = PoolClient::Create(options);
+  if (!client.ok()) {
+    std::cerr << "mcscale " << command << ": " << client.status().message() << "\n";
+    return nullptr;
+  }
+  if (!(*client)->WaitReady(timeout_ms)) {
+    std::cerr << "mcscale " << command << ": the pool at " << target.address.ToString()
+              << " was not ready to route within " << timeout_ms << " ms (--timeout-ms)\n";
+    return nullptr;
+  }
+  return std::move(*client);
+}
+
+void AddKeyCommandOptions(Options& o) {
+  AddRedisOptions(o);
+  AddTimeoutOption(o, 5000, "how long to wait for Redis and the pool before giving up");
+  o.Add("log-level", "warn", "stderr logging: trace, debug, info, warn or error");
+}
+
+// The one KEY of get and del (exit 2 unless exactly one valid key).
+std::string OneKeyOrExit(const Options& o) {
+  if (o.positional().size() != 1)
+    o.Fail("expected exactly one KEY, got " + std::to_string(o.positional().size()) + " argument(s)");
+  const std::string& key = o.positional()[0];
+  if (!ValidCacheKey(key)) o.Fail("KEY: must be 1..250 bytes without spaces or control characters");
+  return key;
+}
+
+int RunGet(int argc, const char* const* argv) {
+  Options o("mcscale get",
+            "mcscale get [--redis URL] [--prefix P] [--json] KEY\n"
+            "Reads KEY through the frontend library and prints its value and a newline (with --json:\n"
+            "{\"key\", \"value\", \"flags\", \"node\"}). Exit status 0 on a hit; 1 on a miss (nothing is\n"
+            "printed) or when the pool cannot be reached; 2 on bad usage.");
+  AddKeyCommandOptions(o);
+  o.AddFlag("json", "print one JSON object with the value, its flags and the owning node");
+  o.AllowPositional("KEY");
+  o.ParseOrExit(argc, argv);
+  std::string key = OneKeyOrExit(o);
+  SetupToolLogging(o);
+  auto client = ReadyPoolClientOrNull(o, "get");
+  if (!client) return 1;
+  std::optional<CacheItem> item = client->Get(key);
+  if (!item) return 1;
+  if (o.GetFlag("json"))
+    std::cout << Dump({{"key", key}, {"value", item->value}, {"flags", item->flags}, {"node", client->OwnerOf(key)}})
+              << "\n";
+  else std::cout << item->value << "\n";
+  return 0;
+}
+
+int RunSet(int argc, const char* const* argv) {
+  Options o("mcscale set",
+            "mcscale set [--redis URL] [--prefix P] [--ttl S] [--flags F] KEY VALUE\n"
+            "Stores VALUE under KEY through the frontend library (in every node the current\n"
+            "migration phase asks for). Exit status 0 when stored, 1 when not (the reason on\n"
+            "stderr), 2 on bad usage.");
+  AddKeyCommandOptions(o);
+  o.Add("ttl", "0", "seconds until the item expires (0: never)");
+  o.Add("flags", "0", "the item's client flags, 0..2147483647 (bit 31 is reserved for tombstones)");
+  o.AllowPositional("KEY VALUE");
+  o.ParseOrExit(argc, argv);
+  if (o.positional().size() != 2)
+    o.Fail("expected KEY VALUE, got " + std::to_string(o.positional().size()) + " argument(s)");
+  const std::string& key = o.positional()[0];
+  const std::string& value = o.positional()[1];
+  if (!ValidCacheKey(key)) o.Fail("KEY: must be 1..250 bytes without spaces or control characters");
+  int64_t ttl = o.IntOrExit("ttl", 0, std::numeric_limits<int32_t>::max());
+  // Bit 31 marks the library's tombstones.
+  auto flags = static_cast<uint32_t>(o.IntOrExit("flags", 0, std::numeric_limits<int32_t>::max()));
+  SetupToolLogging(o);
+  auto client = ReadyPoolClientOrNull(o, "set");
+  if (!client) return 1;
+  Status st = client->Set(key, value, flags, ttl);
+  if (!st.ok()) {
+    std::cerr << "mcscale set: " << key << " not stored: " << st.ToString() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int RunDel(int argc, const char* const* argv) {
+  Options o("mcscale del",
+            "mcscale del [--redis URL] [--prefix P] KEY\n"
+            "Deletes KEY through the frontend library. Exit status 0 when the key is gone (whether or\n"
+            "not it existed), 1 when a node did not confirm (the reason on stderr), 2 on bad usage.");
+  AddKeyCommandOptions(o);
+  o.AllowPositional("KEY");
+  o.ParseOrExit(argc, argv);
+  std::string key = OneKeyOrExit(o);
+  SetupToolLogging(o);
+  auto client = ReadyPoolClientOrNull(o, "del");
+  if (!client) return 1;
+  Status st = client->Delete(key);
+  if (!st.ok()) {
+    std::cerr << "mcscale del: " << key << " not deleted: " << st.ToString() << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 // Set by SIGINT and SIGTERM for the subcommands that run until stopped.
@@ -274,7 +454,10 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
-    {"region", "print the region of each key", RunRegion},
+    {"region", "print the region of each key and the node that owns it", RunRegion},
+    {"get", "read a key through the frontend library", RunGet},
+    {"set", "store a key through the frontend library", RunSet},
+    {"del", "delete a key through the frontend library", RunDel},
     {"plan", "print the region map and the moves of a resize", RunPlan},
     {"status", "print the pool, its nodes and their agents, read from Redis", RunStatus},
     {"watch", "follow the pool's events, one line each", RunWatch},
