@@ -431,8 +431,17 @@ void Mover::HandleEpoch(int64_t epoch, const std::vector<Order>& orders) {
   std::string why;
   auto obsolete = Obsolete(epoch, &why);
   if (obsolete.ok() && *obsolete) {
-    for (const auto& o : todo)
+    std::optional<EpochScan> scan;
+    if (EndedInItsEpoch(epoch)) {
+      std::set<int> regions;
+      for (const auto& o : todo) regions.insert(o.order.region);
+      scan = Enumerate(epoch, todo.front().order.regions, regions);
+      if (!scan) return;  // stopping
+    }
+    for (const auto& o : todo) {
+      if (scan) Purge(o, scan->buckets[o.order.region]);
       if (!Abandon(o, MoveCounts{}, why)) return;
+    }
     return;
   }
 
@@ -548,7 +557,11 @@ bool Mover::MoveRegion(const Order& o, const std::vector<ListedKey>& keys) {
   MetaCall dest_call = [dest](const std::vector<MetaRequest>& r) { return dest->MetaBatch(r); };
   bool finished = MoveKeys(Batches(keys, options_.batch_keys, options_.batch_bytes), source_call, dest_call,
                            [this] { return clock_->NowMs() / 1000; }, hooks);
-  if (!finished) return why.empty() ? false : Abandon(o, total, why);
+  if (!finished) {
+    if (why.empty()) return false;
+    if (EndedInItsEpoch(order.epoch)) Purge(o, keys);
+    return Abandon(o, total, why);
+  }
   if (!FinishRegion(o)) return false;
   std::string summary = RegionSummary(order, total, clock_->MonoMs() - started);
   if (total.failed > 0) spdlog::warn("{}", summary);
@@ -594,6 +607,32 @@ bool Mover::FinishRegion(const Order& o) {
     }
     if (!FailedAndWait(&redis_peer_, redis_what, r.status())) return false;
   }
+}
+
+bool Mover::EndedInItsEpoch(int64_t epoch) {
+  auto r = redis_.Command({"HGET", keys_.pool(), "epoch"});
+  return r.ok() && r->str == std::to_string(epoch);
+}
+
+void Mover::Purge(const Order& o, const std::vector<ListedKey>& keys) {
+  std::vector<std::string> names;
+  size_t purged = 0;
+  for (size_t i = 0; i <= keys.size(); ++i) {
+    if (i < keys.size()) names.push_back(keys[i].key);
+    if (names.size() == 500 || (i == keys.size() && !names.empty())) {
+      auto r = source_.DeleteMany(names);
+      if (!r.ok()) {
+        spdlog::error("mover: epoch {}: region {}: could not purge the keys left on this node: {}", o.order.epoch,
+                      o.order.region, r.status().ToString());
+        return;
+      }
+      purged += names.size();
+      names.clear();
+    }
+  }
+  spdlog::warn("mover: epoch {}: region {} was ended before it moved; deleted its {} remaining key(s) here so "
+               "they cannot come back stale",
+               o.order.epoch, o.order.region, purged);
 }
 
 bool Mover::Abandon(const Order& o, const MoveCounts& so_far, const std::string& why) {

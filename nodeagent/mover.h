@@ -209,6 +209,14 @@ class Mover {
   bool FinishRegion(const Order& order);
   // Logs why and acks the order without marking its region done; false when stopping.
   bool Abandon(const Order& order, const MoveCounts& so_far, const std::string& why);
+  // True when the pool is still at `epoch`: its migration was ended (drain timeout) rather
+  // than re-planned into a newer epoch by a node failure.
+  bool EndedInItsEpoch(int64_t epoch);
+  // Deletes a region's listed keys from this node. Used when the order's own epoch was ended
+  // before the region moved: the region then belongs to its new owner for good, and copies
+  // left here would come back as stale values if it ever returned (the add-mode store
+  // cannot overwrite them). After a re-plan the newer order still needs them: not then.
+  void Purge(const Order& order, const std::vector<ListedKey>& keys);
   // Why an order of `order_epoch` is over ("" when it is not), from the pool's fields.
   static std::string ObsoleteWhy(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state);
   // Reads the pool's epoch and state; true when the order must no longer run (with *why).

@@ -394,6 +394,9 @@ TEST_F(MoverIt, AnOrderOfAMigrationThatEndedIsAbandoned) {
   EXPECT_EQ(Field("regions_done"), 0);
   EXPECT_TRUE(Fetch(&destination_, Keys(written)).empty()) << "keys copied after the migration ended";
   EXPECT_NE(AgentLog().find("abandoned"), std::string::npos);
+  // The region now belongs to the destination for good: copies left here could come back
+  // stale if it ever returned, so they are gone.
+  EXPECT_TRUE(Fetch(&source_, Keys(written)).empty()) << "keys of an ended region left on the source";
 }
 
 // Not run by default (needs 2 x 512 MB): the throughput the DESIGN's figures are about.
