@@ -4,8 +4,8 @@
 // (pipelined), and issues the move orders of an epoch in which all 16 regions go from the
 // source to the destination (MovePlanner::Issue from RegionMap::Initial(16, {source}) to
 // RegionMap::Initial(16, {destination})); the mover's time runs from the issue to
-// MovePlanner::Done. Then, in the same run, it empties the destination, reloads the source
-// and copies the same keys with a plain pipelined memcached-to-memcached copy (RawCopy:
+// MovePlanner::Done. Then, in the same run, it reloads the source and copies the same keys
+// into a fresh memcached with a plain pipelined memcached-to-memcached copy (RawCopy:
 // metadump, then mg batches from the source overlapped with ms batches to the destination;
 // no Redis, no deletes at the source): the ceiling. It reports both and the mover's share
 // of the ceiling (the goal is at least half).
