@@ -11,6 +11,8 @@
 # phases (every get misses) grow the pool and whose warm phases (every get hits) shrink it.
 # It prints the dashboard's address (http://HOST:PORT/ of the manager API) to watch it in a
 # browser. Ctrl-C retires the pool through the API (every node and agent stops), then stops Redis.
+# Beside them runs mcscale-frontend, the file service on the same pool, with its page at the
+# printed URL (upload a file under a key, look it up, list keys).
 # Every resize is a live migration (the agents copy the moving regions' keys to their new
 # owners); --no-migration makes resizes remap only. The traffic routes by the current map
 # alone (it is not a frontend with a lease), so while keys move some of its gets miss.
@@ -105,6 +107,7 @@ redis_pid=""
 coordinator_pid=""
 traffic_pid=""
 watch_pid=""
+files_pid=""
 seen_pids=""
 failed=0
 
@@ -117,7 +120,7 @@ cleanup() {
   trap - EXIT
   trap '' INT TERM
   [ "$failed" = 1 ] && rc=1
-  for pid in $traffic_pid $watch_pid; do
+  for pid in $traffic_pid $watch_pid $files_pid; do
     alive "$pid" || continue
     kill -TERM "$pid" 2>/dev/null
     wait_for 10 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
@@ -156,6 +159,7 @@ cleanup() {
   if [ $rc -ne 0 ] && [ $rc -ne 130 ]; then
     tail_log "$work/coordinator.log" 40
     tail_log "$work/traffic.log" 15
+    tail_log "$work/files.log" 15
     [ -n "$work" ] && say "exit status $rc; logs kept in $work"
   else
     [ -n "$work" ] && rm -rf "$work"
@@ -174,8 +178,8 @@ build=${MCSCALE_BUILD_DIR:-build}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-say "building mcscale, mcscale-coordinator and mcscale-agent in $build"
-if ! cmake --build "$build" -j "$(nproc)" --target mcscale mcscale-coordinator mcscale-agent; then
+say "building mcscale, mcscale-coordinator, mcscale-agent and mcscale-frontend in $build"
+if ! cmake --build "$build" -j "$(nproc)" --target mcscale mcscale-coordinator mcscale-agent mcscale-frontend; then
   say "build failed"
   exit 1
 fi
@@ -214,6 +218,18 @@ if ! wait_for 60 eval 'curl -sf --max-time 2 "http://$http/healthz" >/dev/null';
 fi
 say "mcscale-coordinator on http://$http (pid $coordinator_pid), config $config"
 
+# The file service on the same pool: files in $work/files, clears through the coordinator.
+files_http="127.0.0.1:$(free_port)"
+setsid "$bin/mcscale-frontend" --redis "$redis_url" --prefix "$prefix" --http "$files_http" \
+  --data-dir "$work/files" --coordinator "http://$http" >"$work/files.log" 2>&1 </dev/null &
+files_pid=$!
+if ! wait_for 60 eval 'curl -sf --max-time 2 "http://$files_http/healthz" >/dev/null'; then
+  tail_log "$work/files.log"
+  say "mcscale-frontend did not answer on http://$files_http/healthz"
+  exit 1
+fi
+say "mcscale-frontend (file service) on http://$files_http/ (pid $files_pid)"
+
 # --- interactive ------------------------------------------------------------------------
 if [ $smoke = 0 ]; then
   cat <<EOF
@@ -221,6 +237,7 @@ if [ $smoke = 0 ]; then
 mcscale demo is running. Ctrl-C stops everything (the pool is retired, then Redis stops).
   dashboard     http://$http/   (open it in a browser: charts, the pool, controls, events)
   manager API   http://$http/api/pool   (also /api/stats, /api/config, /api/events, /metrics)
+  file service  http://$files_http/   (upload a file under a key, look it up, list keys)
   events        redis-cli -p $redis_port SUBSCRIBE $prefix:events
                 $bin_shown/mcscale watch --redis $redis_url
   pool          $bin_shown/mcscale status --redis $redis_url
