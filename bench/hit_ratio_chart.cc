@@ -37,6 +37,28 @@ std::string HitRatioChart::Escape(const std::string& text) {
   return out;
 }
 
+namespace {
+
+struct Panel {
+  double top = 0, height = 0;  // pixels
+  double y_min = 0, y_step = 0.01;
+  int decimals = 2;
+  std::string label;  // the y axis
+};
+
+// y_min and the tick step for a panel whose lowest point is `y_low`: a tenth of headroom
+// below it (at least down to 0.95), on the tick grid.
+Panel FitPanel(double y_low) {
+  Panel p;
+  double padded = std::min(0.95, y_low - 0.1 * (1 - y_low));
+  p.y_step = NiceStep(1 - padded, 5);
+  p.y_min = std::max(0.0, std::floor(padded / p.y_step + 1e-9) * p.y_step);
+  p.decimals = std::max(2, static_cast<int>(std::ceil(-std::log10(p.y_step) - 1e-9)));
+  return p;
+}
+
+}  // namespace
+
 std::string HitRatioChart::Svg() const {
   double t_max = 1, y_low = 1;
   for (const auto& s : series_) {
@@ -46,65 +68,90 @@ std::string HitRatioChart::Svg() const {
     }
     for (const auto& m : s.markers) t_max = std::max(t_max, m.t_s);
   }
-  // A tenth of headroom below the lowest point (at least down to 0.95), on the tick grid.
-  double padded = std::min(0.95, y_low - 0.1 * (1 - y_low));
-  double y_step = NiceStep(1 - padded, 5);
-  double y_min = std::max(0.0, std::floor(padded / y_step + 1e-9) * y_step);
-  int decimals = std::max(2, static_cast<int>(std::ceil(-std::log10(y_step) - 1e-9)));
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  std::vector<Panel> panels = {FitPanel(y_low)};
+  panels[0].label = "hit ratio per second";
+  // A deep dip flattens everything near 1: add a panel zoomed to 0.95..1 beneath.
+  if (panels[0].y_min < 0.9) {
+    Panel zoom;
+    zoom.y_min = 0.95;
+    zoom.y_step = 0.01;
+    zoom.label = "zoom: 0.95 to 1";
+    panels.push_back(zoom);
+  }
+  const double gap = 45, zoom_h = 170;
+  const double plot_w = kWidth - kLeft - kRight;
+  const double plot_h = kHeight - kTop - kBottom - (panels.size() == 2 ? 80 : 0);
+  const double height = kHeight + (panels.size() == 2 ? gap + zoom_h - 80 : 0);
+  panels[0].top = kTop;
+  panels[0].height = plot_h;
+  if (panels.size() == 2) {
+    panels[1].top = kTop + plot_h + gap;
+    panels[1].height = zoom_h;
+  }
   auto x = [&](double t) { return kLeft + t / t_max * plot_w; };
-  auto y = [&](double r) { return kTop + (1 - (r - y_min) / (1 - y_min)) * plot_h; };
 
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{2}\" y=\"22\" font-size=\"15\" text-anchor=\"middle\">{3}</text>\n",
-      kWidth, kHeight, kWidth / 2, Escape(title_));
+      kWidth, height, kWidth / 2, Escape(title_));
 
-  // Grid, ticks and labels.
-  for (double r = y_min; r <= 1 + 1e-9; r += y_step) {
-    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#e5e5e5\"/>\n"
-                       "<text x=\"{3:.1f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:.{6}f}</text>\n",
-                       kLeft, y(r), kLeft + plot_w, kLeft - 6, y(r) + 4, r, decimals);
-  }
-  double x_step = NiceStep(t_max, 10);
-  for (double t = 0; t <= t_max + 1e-9; t += x_step) {
-    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#000\"/>\n"
-                       "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4:g}</text>\n",
-                       x(t), kTop + plot_h, kTop + plot_h + 5, kTop + plot_h + 19, t);
-  }
-  svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#000\"/>\n"
-                     "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#000\"/>\n"
-                     "<text x=\"{4}\" y=\"{5}\" text-anchor=\"middle\">seconds since the workload began</text>\n"
-                     "<text x=\"18\" y=\"{6}\" text-anchor=\"middle\" transform=\"rotate(-90 18 {6})\">"
-                     "hit ratio per second</text>\n",
-                     kLeft, kTop, kTop + plot_h, kLeft + plot_w, kLeft + plot_w / 2, kHeight - 12,
-                     kTop + plot_h / 2);
+  for (size_t pi = 0; pi < panels.size(); ++pi) {
+    const Panel& p = panels[pi];
+    const double bottom = p.top + p.height;
+    auto y = [&](double r) { return p.top + (1 - (r - p.y_min) / (1 - p.y_min)) * p.height; };
+    svg += fmt::format("<clipPath id=\"panel{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>\n", pi,
+                       kLeft, p.top - 2, plot_w, p.height + 4);
+    // Grid, ticks and labels.
+    for (double r = p.y_min; r <= 1 + 1e-9; r += p.y_step) {
+      svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#e5e5e5\"/>\n"
+                         "<text x=\"{3:.1f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:.{6}f}</text>\n",
+                         kLeft, y(r), kLeft + plot_w, kLeft - 6, y(r) + 4, r, p.decimals);
+    }
+    double x_step = NiceStep(t_max, 10);
+    for (double t = 0; t <= t_max + 1e-9; t += x_step) {
+      svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#000\"/>\n"
+                         "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4:g}</text>\n",
+                         x(t), bottom, bottom + 5, bottom + 19, t);
+    }
+    svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#000\"/>\n"
+                       "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#000\"/>\n"
+                       "<text x=\"18\" y=\"{4}\" text-anchor=\"middle\" transform=\"rotate(-90 18 {4})\">{5}</text>\n",
+                       kLeft, p.top, bottom, kLeft + plot_w, p.top + p.height / 2, Escape(p.label));
 
-  // Resize markers, then the lines on top.
-  for (const auto& s : series_) {
-    for (const auto& m : s.markers) {
-      svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"{3}\" "
-                         "stroke-dasharray=\"5,4\" opacity=\"0.7\"/>\n"
-                         "<text x=\"{4:.1f}\" y=\"{5}\" fill=\"{3}\">{6}</text>\n",
-                         x(m.t_s), kTop, kTop + plot_h, s.color, x(m.t_s) + 3, kTop + 12 + 14 * (&s - &series_[0]),
-                         Escape(m.label));
+    // Resize markers, then the lines on top.
+    for (size_t si = 0; si < series_.size(); ++si) {
+      const auto& s = series_[si];
+      for (const auto& m : s.markers) {
+        svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"{3}\" "
+                           "stroke-dasharray=\"5,4\" opacity=\"0.7\"/>\n",
+                           x(m.t_s), p.top, bottom, s.color);
+        if (pi == 0)
+          svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"{}\">{}</text>\n", x(m.t_s) + 3,
+                             p.top + 12 + 14 * static_cast<double>(si), s.color, Escape(m.label));
+      }
+    }
+    for (const auto& s : series_) {
+      std::string d;
+      double last_t = -10;
+      for (const auto& pt : s.points) {
+        d += fmt::format("{}{:.1f},{:.1f} ", pt.t_s - last_t > 1.5 ? "M" : "L", x(pt.t_s), y(pt.ratio));
+        last_t = pt.t_s;
+      }
+      if (!d.empty())
+        svg += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\" clip-path=\"url(#panel{})\"/>\n",
+                           d, s.color, pi);
     }
   }
-  for (const auto& s : series_) {
-    std::string d;
-    double last_t = -10;
-    for (const auto& p : s.points) {
-      d += fmt::format("{}{:.1f},{:.1f} ", p.t_s - last_t > 1.5 ? "M" : "L", x(p.t_s), y(p.ratio));
-      last_t = p.t_s;
-    }
-    if (!d.empty())
-      svg += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>\n", d, s.color);
-  }
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">seconds since the workload began</text>\n",
+                     kLeft + plot_w / 2, height - 28);
+  if (!note_.empty())
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555\">{}</text>\n",
+                       kLeft + plot_w / 2, height - 10, Escape(note_));
 
-  // Legend, bottom right inside the plot.
-  double ly = kTop + plot_h - 12 - 18 * static_cast<double>(series_.size() - 1);
+  // Legend, bottom right inside the first panel.
+  double ly = panels[0].top + panels[0].height - 12 - 18 * static_cast<double>(series_.size() - 1);
   for (const auto& s : series_) {
     double lx = kLeft + plot_w - 330;
     svg += fmt::format("<rect x=\"{0:.1f}\" y=\"{1:.1f}\" width=\"320\" height=\"16\" fill=\"white\" opacity=\"0.85\"/>\n"

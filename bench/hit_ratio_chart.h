@@ -1,6 +1,7 @@
 // HitRatioChart: the per-second hit ratio of one or more resize runs as one SVG line chart
 // (axes with ticks, a line per run, each run's resizes as dashed markers in its colour, a
-// legend), written by hand so the benchmark needs no plotting library. Pure: builds text.
+// legend, and a zoomed panel when a run dips deep), written by hand so the benchmark needs
+// no plotting library. Pure: builds text.
 //
 // Not thread-safe; build, then render.
 #ifndef MCSCALE_BENCH_HIT_RATIO_CHART_H_
@@ -32,8 +33,11 @@ class HitRatioChart {
  public:
   explicit HitRatioChart(std::string title) : title_(std::move(title)) {}
   void Add(ChartSeries series) { series_.push_back(std::move(series)); }
+  // A line of small print under the x axis (e.g. what the gaps in the lines are).
+  void SetNote(std::string note) { note_ = std::move(note); }
   // The whole SVG document. The y axis runs from a tenth below the lowest point (at least
-  // down to 0.95, never below 0) to 1; the x axis from 0 to the latest point or marker.
+  // down to 0.95, never below 0) to 1; when that is below 0.9, a second panel beneath shows
+  // 0.95..1 so small dips stay visible. The x axis runs from 0 to the latest point or marker.
   std::string Svg() const;
 
   // Escapes &, <, > and " for SVG text.
@@ -41,6 +45,7 @@ class HitRatioChart {
 
  private:
   std::string title_;
+  std::string note_;
   std::vector<ChartSeries> series_;
 };
 
