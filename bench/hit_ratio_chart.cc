@@ -10,7 +10,7 @@ namespace mcscale::bench {
 namespace {
 
 constexpr double kWidth = 960, kHeight = 480;
-constexpr double kLeft = 70, kRight = 20, kTop = 40, kBottom = 60;
+constexpr double kLeft = 70, kRight = 20, kTop = 62, kBottom = 60;
 
 // A step of 1, 2 or 5 times a power of ten that gives about `ticks` ticks over `span`.
 double NiceStep(double span, int ticks) {
@@ -150,15 +150,13 @@ std::string HitRatioChart::Svg() const {
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555\">{}</text>\n",
                        kLeft + plot_w / 2, height - 10, Escape(note_));
 
-  // Legend, bottom right inside the first panel.
-  double ly = panels[0].top + panels[0].height - 12 - 18 * static_cast<double>(series_.size() - 1);
+  // Legend: one row between the title and the plot.
+  double lx = kLeft;
   for (const auto& s : series_) {
-    double lx = kLeft + plot_w - 330;
-    svg += fmt::format("<rect x=\"{0:.1f}\" y=\"{1:.1f}\" width=\"320\" height=\"16\" fill=\"white\" opacity=\"0.85\"/>\n"
-                       "<line x1=\"{2:.1f}\" y1=\"{3:.1f}\" x2=\"{4:.1f}\" y2=\"{3:.1f}\" stroke=\"{5}\" stroke-width=\"3\"/>\n"
-                       "<text x=\"{6:.1f}\" y=\"{7:.1f}\">{8}</text>\n",
-                       lx, ly - 12, lx + 4, ly - 4, lx + 28, s.color, lx + 34, ly, Escape(s.name));
-    ly += 18;
+    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"40\" x2=\"{1:.1f}\" y2=\"40\" stroke=\"{2}\" stroke-width=\"3\"/>\n"
+                       "<text x=\"{3:.1f}\" y=\"44\">{4}</text>\n",
+                       lx, lx + 24, s.color, lx + 30, Escape(s.name));
+    lx += 60 + 7.0 * static_cast<double>(s.name.size());
   }
   svg += "</svg>\n";
   return svg;

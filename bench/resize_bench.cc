@@ -338,34 +338,50 @@ Result<ResizeRunReport> ResizeBench::Run(const std::string& label) {
   }
 
   // Hit ratios: steady state before the first resize; per resize the lowest second from
-  // the one that holds the request to the end of its segment.
+  // the one that holds the request to the end of its segment. A second in which the machine
+  // stalled the workload (fewer than a quarter of the steady gets: its ratio rests on a
+  // handful of reads) is left out of both, and out of the chart.
   auto all = seconds.All();
   std::sort(all.begin(), all.end(), [](const SecondFigures& a, const SecondFigures& b) { return a.t_s < b.t_s; });
-  double steady_sum = 0;
-  int steady_n = 0;
-  for (const auto& s : all) {
-    if (s.t_s + 1 <= resize_at[0] && s.gets > 0) {
-      steady_sum += s.ratio();
-      ++steady_n;
+  auto mean_ratio = [&](double from, double to, double min_gets, double* gets_mean) {
+    double sum = 0, gets = 0;
+    int n = 0;
+    for (const auto& s : all) {
+      if (s.t_s < from || s.t_s + 1 > to || s.gets == 0 || static_cast<double>(s.gets) < min_gets) continue;
+      sum += s.ratio();
+      gets += static_cast<double>(s.gets);
+      ++n;
     }
-  }
-  double steady = steady_n > 0 ? steady_sum / steady_n : 0;
+    if (gets_mean) *gets_mean = n > 0 ? gets / n : 0;
+    return n > 0 ? sum / n : 0;
+  };
+  double steady_gets = 0;
+  const double steady = mean_ratio(0, resize_at[0], 1, &steady_gets);
+  const double thin = steady_gets / 4;
   double lowest_fraction = 1;
   for (size_t i = 0; i < resizes.size(); ++i) {
     double lowest = 1;
     double lowest_at = resize_at[i];
+    int thin_seconds = 0;
     for (const auto& s : all) {
       bool in_window = s.t_s + 1 > resize_at[i] && s.t_s < segment_end[i];
-      if (!in_window || s.gets == 0) continue;
+      if (!in_window) continue;
+      if (static_cast<double>(s.gets) < thin) {
+        ++thin_seconds;
+        continue;
+      }
       if (s.ratio() < lowest) {
         lowest = s.ratio();
         lowest_at = s.t_s;
       }
     }
+    double segment_start = i == 0 ? 0 : segment_end[i - 1];
     double fraction = steady > 0 ? lowest / steady : 0;
+    resizes[i]["hit_ratio_before"] = Rounded(mean_ratio(segment_start, resize_at[i], thin, nullptr), 4);
     resizes[i]["lowest_hit_ratio"] = Rounded(lowest, 4);
     resizes[i]["lowest_hit_ratio_at_s"] = Rounded(lowest_at, 2);
     resizes[i]["lowest_hit_ratio_fraction"] = Rounded(fraction, 4);
+    resizes[i]["thin_seconds"] = thin_seconds;
     lowest_fraction = std::min(lowest_fraction, fraction);
   }
 
@@ -383,8 +399,11 @@ Result<ResizeRunReport> ResizeBench::Run(const std::string& label) {
 
   nlohmann::json per_second = nlohmann::json::array();
   for (const auto& s : all) {
-    per_second.push_back({{"t", s.t_s}, {"gets", s.gets}, {"hits", s.hits}, {"hit_ratio", Rounded(s.ratio(), 4)}});
-    report.seconds.push_back(ChartPoint{s.t_s + 0.5, s.ratio()});  // drawn at the middle of its second
+    bool thin_second = static_cast<double>(s.gets) < thin;
+    per_second.push_back({{"t", Rounded(s.t_s, 2)}, {"gets", s.gets}, {"hits", s.hits},
+                          {"hit_ratio", Rounded(s.ratio(), 4)}, {"thin", thin_second}});
+    // Drawn at the middle of its second; a thin one breaks the line.
+    if (!thin_second) report.seconds.push_back(ChartPoint{s.t_s + 0.5, s.ratio()});
   }
   report.summary = {
       {"mode", o.live_migration ? "live migration" : "remap only (--no-migration)"},

@@ -10,9 +10,11 @@
 //     (pool.resized to migration.done in the history), keys and bytes moved and their rate
 //     over the mover's time (the migration's planned_ms to migration.done), lost keys (the
 //     decidable single-writer keys that do not hold what the logs say, after this resize:
-//     keys lost earlier and not rewritten since count again), and the lowest second's hit
-//     ratio from the resize request to the end of its segment as a fraction of the steady
-//     state (the mean of the seconds before the first resize);
+//     keys lost earlier and not rewritten since count again), the mean hit ratio of the
+//     segment's seconds before the request, and the lowest second's hit ratio from the
+//     request to the end of its segment as a fraction of the steady state (the mean of the
+//     seconds before the first resize). Seconds in which the machine stalled the workload
+//     (under a quarter of the steady gets/s) count in neither ("thin_seconds");
 //   over the run: stale reads, the most lost keys of any check, the lowest fraction.
 // With live_migration false the coordinator runs with --no-migration (remap only): the
 // baseline.
