@@ -178,13 +178,17 @@ Result<FileList> FileIndex::List(int64_t offset, int64_t limit) {
   return out;
 }
 
-Result<std::vector<FileRecord>> FileIndex::Clear() {
+Result<std::vector<FileRecord>> FileIndex::Clear(std::optional<int64_t> uploaded_until_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   Status st = Exec("BEGIN IMMEDIATE");
   if (!st.ok()) return st;
   std::vector<FileRecord> rows;
   {
-    Statement del(db_, "DELETE FROM files RETURNING key, file, size, content_type, digest, uploaded_ms, version");
+    Statement del(db_, uploaded_until_ms
+                           ? "DELETE FROM files WHERE uploaded_ms <= ? "
+                             "RETURNING key, file, size, content_type, digest, uploaded_ms, version"
+                           : "DELETE FROM files RETURNING key, file, size, content_type, digest, uploaded_ms, version");
+    if (uploaded_until_ms) del.Bind(1, *uploaded_until_ms);
     if (!del.ok()) {
       Exec("ROLLBACK");
       return Error("delete");

@@ -53,9 +53,10 @@ class FileIndex {
   Result<std::optional<FileRecord>> Get(const std::string& key);
   // Rows [offset, offset + limit) by key, and the total count.
   Result<FileList> List(int64_t offset, int64_t limit);
-  // Deletes every row in one transaction and returns them (their files are the caller's to
-  // delete, after this succeeded).
-  Result<std::vector<FileRecord>> Clear();
+  // Deletes, in one transaction, every row or, with `uploaded_until_ms`, the rows uploaded at
+  // or before that time, and returns them (their files are the caller's to delete, after
+  // this succeeded).
+  Result<std::vector<FileRecord>> Clear(std::optional<int64_t> uploaded_until_ms = std::nullopt);
   Result<int64_t> Count();
 
  private:

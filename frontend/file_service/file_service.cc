@@ -1,5 +1,7 @@
 #include "frontend/file_service/file_service.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 
@@ -448,8 +450,8 @@ ServiceReply FileService::ClearCache() {
   return Json(200, {{"ok", true}, {"cleared_by", "frontend"}, {"entries", deleted}});
 }
 
-Result<std::vector<FileRecord>> FileService::ClearLocalData() {
-  auto rows = index_->Clear();
+Result<std::vector<FileRecord>> FileService::ClearLocalData(std::optional<int64_t> uploaded_until_ms) {
+  auto rows = index_->Clear(uploaded_until_ms);
   if (!rows.ok()) return rows.status();
   for (const FileRecord& r : *rows)
     if (Status st = store_->Remove(r.file); !st.ok()) spdlog::warn("clear: {}", st.ToString());
@@ -482,9 +484,12 @@ void FileService::OnEvent(const PoolEvent& event) {
     spdlog::info("cache cleared by the manager ({})", event.reason);
   } else if (event.type == EventType::kDataCleared) {
     ++counters_.events_data_cleared;
-    spdlog::info("data cleared by the manager ({}): deleting every file", event.reason);
+    // The event clears the data that existed when it was asked for: files uploaded after it
+    // (its ts, the coordinator's clock) stay, so an upload right after a clear - also one
+    // through another frontend on this data directory, which acts on the same event - is kept.
+    spdlog::info("data cleared by the manager ({}): deleting every file uploaded until {}", event.reason, event.ts);
     std::lock_guard<std::mutex> lock(mu_);
-    clear_requested_ = true;
+    clear_until_ms_ = std::max(clear_until_ms_.value_or(event.ts), event.ts);
     wake_.notify_all();
   }
 }
@@ -492,11 +497,12 @@ void FileService::OnEvent(const PoolEvent& event) {
 void FileService::RunMaintenance() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    wake_.wait(lock, [&] { return stopping_ || clear_requested_; });
+    wake_.wait(lock, [&] { return stopping_ || clear_until_ms_.has_value(); });
     if (stopping_) return;
-    clear_requested_ = false;
+    int64_t until = *clear_until_ms_;
+    clear_until_ms_.reset();
     lock.unlock();
-    auto rows = ClearLocalData();
+    auto rows = ClearLocalData(until);
     if (rows.ok()) spdlog::info("data cleared: {} files deleted", rows->size());
     else spdlog::error("data clear failed: {}", rows.status().ToString());
     lock.lock();

@@ -102,8 +102,9 @@ class FileService {
 
   std::string CacheKey(const FileRecord& record) const { return options_.cache_key_prefix + record.digest; }
   bool Cacheable(const FileRecord& record) const;
-  // Deletes every row and its file; returns the rows deleted.
-  Result<std::vector<FileRecord>> ClearLocalData();
+  // Deletes every row (or those uploaded at or before `uploaded_until_ms`) and its file;
+  // returns the rows deleted.
+  Result<std::vector<FileRecord>> ClearLocalData(std::optional<int64_t> uploaded_until_ms = std::nullopt);
   // Deletes the cache entries of `records` through the pool client; returns how many failed.
   size_t ForgetCached(const std::vector<FileRecord>& records);
   void OnEvent(const PoolEvent& event);
@@ -118,7 +119,7 @@ class FileService {
   // data.cleared events are handled here, off the pool client's control thread.
   std::mutex mu_;
   std::condition_variable wake_;
-  bool clear_requested_ = false;
+  std::optional<int64_t> clear_until_ms_;  // a data.cleared event's time, to act on
   bool stopping_ = false;
   std::thread maintenance_;
 

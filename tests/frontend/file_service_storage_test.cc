@@ -119,9 +119,16 @@ TEST(FileIndex, ListsPagesInKeyOrderAndClears) {
   EXPECT_EQ(page->records[0].key, "key-3");
   EXPECT_EQ(page->records[3].key, "key-6");
   EXPECT_EQ((*index)->List(8, 100)->records.size(), 2u);
+  FileRecord later = Record("later", "fl");
+  later.uploaded_ms += 1000;
+  ASSERT_TRUE((*index)->Put(&later).ok());
+  auto until = (*index)->Clear(later.uploaded_ms - 1);
+  ASSERT_TRUE(until.ok());
+  EXPECT_EQ(until->size(), 10u) << "rows uploaded until the given time only";
+  EXPECT_EQ(*(*index)->Count(), 1);
   auto cleared = (*index)->Clear();
   ASSERT_TRUE(cleared.ok());
-  EXPECT_EQ(cleared->size(), 10u);
+  EXPECT_EQ(cleared->size(), 1u);
   EXPECT_EQ(*(*index)->Count(), 0);
 }
 
