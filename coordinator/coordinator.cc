@@ -233,13 +233,19 @@ void Coordinator::AdvanceMigrationLocked() {
     std::vector<std::string> lagging;
     auto all = LeaseCensus::AllAtLeast(redis_.get(), keys_, pool.pool_id, epoch, RoutePhase::kPrepare, &lagging);
     if (!all.ok() || !*all) return;
-    (void)redis_->HSet(keys_.migration(epoch), {{"commit_ms", std::to_string(clock_->NowMs())}});
+    // The event first, then commit_ms: commit_ms means "published" to every reader (a
+    // crash in between publishes a harmless duplicate next time).
     PoolEvent ev;
     ev.type = EventType::kMigrationCommit;
     ev.reason = "every frontend is on prepare";
     Status st = pool_->PublishEvent(ev);
-    if (!st.ok()) spdlog::warn("epoch {}: migration.commit not published: {}", epoch, st.ToString());
-    else spdlog::info("epoch {}: migration.commit published", epoch);
+    if (!st.ok()) {
+      spdlog::warn("epoch {}: migration.commit not published: {}", epoch, st.ToString());
+      return;
+    }
+    st = redis_->HSet(keys_.migration(epoch), {{"commit_ms", std::to_string(clock_->NowMs())}});
+    if (!st.ok()) spdlog::warn("epoch {}: commit_ms not recorded: {}", epoch, st.ToString());
+    spdlog::info("epoch {}: migration.commit published", epoch);
     return;
   }
   if (!m->count("planned_by")) {
@@ -305,7 +311,14 @@ void Coordinator::CheckNodesLocked() {
                                                            : "its agent is gone and it did not answer the coordinator's probe")
                                    : "its agent reports it down";
     std::string reason = fmt::format("node {} ({}) unreachable for {} s: {}", id, address, config_.failure_timeout_s, how);
-    Status st = pool_->NodeFailed(id, config_, reason);
+    std::set<NodeId> leaving;
+    Status st = pool_->NodeFailed(id, config_, reason, &leaving);
+    if (st.ok() && !leaving.empty()) {
+      // Drained nodes of the re-planned migration: stopped once no frontend can ask them.
+      retiring_.insert(leaving.begin(), leaving.end());
+      retiring_epoch_ = pool_->pool().epoch;
+      retiring_since_ms_ = clock_->NowMs();
+    }
     failures_.Forget(id);
     last_sample_.erase(id);
     figures_.ForgetNode(id);

@@ -187,7 +187,9 @@ void PoolManager::RetireNodes(const std::set<NodeId>& nodes) {
   }
 }
 
-Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, const std::string& reason) {
+Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, const std::string& reason,
+                               std::set<NodeId>* leaving_out) {
+  leaving_out->clear();
   if (!pool_.nodes.count(failed)) return Status::NotFound("node " + failed + " is not in the pool");
   std::set<NodeId> serving = ServingNodes();
   std::vector<NodeId> survivors;
@@ -235,28 +237,49 @@ Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, c
     if (!keep.count(id)) leaving.insert(id);
   for (const auto& id : leaving) next.nodes.erase(id);
   int64_t old_epoch = pool_.epoch;
+  bool commit = next.previous_regions && was_committed;
+  if (commit) {
+    // Recorded before the new pool is visible, so a frontend adopting it enters commit:
+    // movers of the re-planned migration may already be copying.
+    Status st = redis_->HSet(keys_.migration(next.epoch), {{"commit_ms", std::to_string(clock_->NowMs())}});
+    if (!st.ok()) return st;
+  }
   Status st = SaveAndAnnounce(next, EventType::kNodeFailed, reason, failed);
   if (!st.ok()) return st;
   spdlog::warn("epoch {}: node {} failed and left the pool ({}); {}", next.epoch, failed, reason,
                next.previous_regions ? "the migration of epoch " + std::to_string(old_epoch) + " goes on in this epoch"
                                      : "nothing to move");
-  if (next.previous_regions && was_committed) {
-    // Frontends were already on commit: they stay there (PhaseMachine), and late joiners
-    // must find the commit in history.
-    (void)redis_->HSet(keys_.migration(next.epoch), {{"commit_ms", std::to_string(clock_->NowMs())}});
+  if (commit) {
+    // Frontends were already on commit: they stay there (PhaseMachine); the event tells the
+    // rest.
     PoolEvent commit;
     commit.type = EventType::kMigrationCommit;
     commit.reason = "the migration was committed before node " + failed + " failed";
     (void)PublishEvent(commit);
   }
   provider_->Stop(failed);
-  RetireNodes(leaving);
+  *leaving_out = leaving;
   return Status::Ok();
 }
 
 Status PoolManager::Reconcile(const PoolConfig& config) {
   auto alive = provider_->Adopt();
   if (!alive.ok()) return alive.status();
+  if (migrating()) {
+    // A node gone in the middle of a migration is a failed node: its epoch re-plans the
+    // migration (FailurePlan). Starting it again at a new address would announce the same
+    // map, which frontends read as "nothing moves" and would take them out of the phases.
+    std::vector<NodeId> gone;
+    for (const auto& [id, address] : pool_.nodes)
+      if (!alive->count(id)) gone.push_back(id);
+    for (const auto& id : gone) {
+      std::set<NodeId> leaving;
+      Status st = NodeFailed(id, config, "node " + id + " was gone after a coordinator restart", &leaving);
+      if (!st.ok()) return st;
+      RetireNodes(leaving);
+    }
+    if (!gone.empty()) return Status::Ok();
+  }
   PoolState next = pool_;
   bool moved = false;
   for (const auto& [id, address] : pool_.nodes) {

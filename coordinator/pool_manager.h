@@ -46,8 +46,10 @@ class PoolManager {
   // Takes a failed node out of the pool in a new epoch (pool.node_failed): its regions go
   // to the survivors, nothing is copied from it; a running migration is re-planned from the
   // current map (FailurePlan). With no survivor a replacement is started first. The failed
-  // node is stopped through the provider.
-  Status NodeFailed(const NodeId& failed, const PoolConfig& config, const std::string& reason);
+  // node is stopped through the provider; nodes that no longer own or give up a region are
+  // returned in *leaving, still running (stop them with RetireNodes once drained).
+  Status NodeFailed(const NodeId& failed, const PoolConfig& config, const std::string& reason,
+                    std::set<NodeId>* leaving);
   // Brings the pool in line with what the provider still runs after a restart: nodes that
   // are gone are started again under the same id (a new address is published as a new
   // epoch); nodes the provider runs that are not in the pool are stopped.

@@ -379,6 +379,9 @@ class PoolClient::Impl {
       if (change == PhaseMachine::Change::kNeedsPool) read_pool = true;
       if (options_.on_event) options_.on_event(ev);
     }
+    // Routing follows what was applied before any further Redis call can fail: last_seq is
+    // already past these events, they would not come again.
+    if (changed) PublishGeneration();
     if (read_pool) {
       next_reread_ms_ = clock_->MonoMs() + options_.pool_reread_ms;
       auto hash = redis_.HGetAll(keys_.pool());
@@ -390,8 +393,15 @@ class PoolClient::Impl {
         auto pool = PoolState::FromHash(*hash);
         if (!pool.ok()) {
           spdlog::error("{} does not decode: {}", keys_.pool(), pool.status().message());
-        } else if (machine_.Adopt(*pool, CommitSeen(pool->epoch)) == PhaseMachine::Change::kRouting) {
-          changed = true;
+        } else {
+          auto commit_seen = CommitSeen(pool->epoch);
+          if (!commit_seen.ok()) {
+            // Not knowing whether the epoch is committed, adopting could enter prepare while
+            // moves run: wait for the next catch-up instead.
+            RedisTrouble(commit_seen.status());
+            return;
+          }
+          if (machine_.Adopt(*pool, *commit_seen) == PhaseMachine::Change::kRouting) PublishGeneration();
         }
       }
     }
@@ -399,13 +409,19 @@ class PoolClient::Impl {
       redis_down_ = false;
       spdlog::info("Redis reachable again");
     }
-    if (changed) PublishGeneration();
   }
 
-  bool CommitSeen(int64_t epoch) {
+  // Whether `epoch`'s migration.commit was published: the coordinator records commit_ms in
+  // the migration hash once the event is out (and before the pool of a re-planned epoch is
+  // written), so the hash answers for any epoch however much history came since.
+  Result<bool> CommitSeen(int64_t epoch) {
+    auto r = redis_.Command({"HEXISTS", keys_.migration(epoch), "commit_ms"});
+    if (!r.ok()) return r.status();
+    if (r->integer == 1) return true;
+    // The event is published just before commit_ms is written: look for it too.
     EventLog log(&redis_, keys_);
-    auto latest = log.Latest(50);
-    if (!latest.ok()) return false;
+    auto latest = log.Latest(200);
+    if (!latest.ok()) return latest.status();
     for (const auto& ev : *latest)
       if (ev.type == EventType::kMigrationCommit && ev.epoch == epoch) return true;
     return false;
@@ -442,7 +458,10 @@ class PoolClient::Impl {
   }
 
   bool WriteLease() {
-    const RoutingSnapshot& snap = machine_.snapshot();
+    // The lease names what requests route by: the published generation.
+    auto g = std::atomic_load(&current_);
+    if (!g) return false;
+    const RoutingSnapshot& snap = g->table->snapshot();
     if (snap.pool_id.empty()) return false;
     FrontendLease lease{options_.id, snap.pool_id, snap.epoch, snap.phase, clock_->NowMs()};
     std::vector<std::string> hset = {"HSET", keys_.frontend(options_.id)};
