@@ -216,14 +216,19 @@ Result<ResizeRunReport> ResizeBench::Run(const std::string& label) {
   if (!pool_or.ok()) return pool_or.status();
   BenchPool& pool = **pool_or;
 
+  // Two frontends: the loader's, patient (a node that stalls for a moment on this shared
+  // machine must not leave keys unloaded), and the workload's, with the library's timeout.
   PoolClientOptions pc;
   pc.redis_url = pool.redis_url();
   pc.prefix = pool.keys().prefix();
-  pc.id = "mcscale-bench-resize";
-  auto client_or = PoolClient::Create(pc);
-  if (!client_or.ok()) return client_or.status();
-  std::unique_ptr<PoolClient> client = std::move(*client_or);
-  if (!client->WaitReady(60000)) return Status::Timeout("the frontend library found no pool to route by in 60 s");
+  auto start_client = [&](const std::string& id, int64_t timeout_ms) -> Result<std::unique_ptr<PoolClient>> {
+    pc.id = id;
+    pc.request_timeout_ms = timeout_ms;
+    auto c = PoolClient::Create(pc);
+    if (!c.ok()) return c.status();
+    if (!(*c)->WaitReady(60000)) return Status::Timeout("the frontend library found no pool to route by in 60 s");
+    return std::move(*c);
+  };
 
   // Workload writer ids: segment i is "process" i of steps.size(), so no two segments
   // write the same version and the single-writer keys stay single-writer across segments.
@@ -240,10 +245,15 @@ Result<ResizeRunReport> ResizeBench::Run(const std::string& label) {
   int64_t load_start = MonoNs();
   uint64_t load_failures = 0;
   {
-    VersionedWorkload loader(client.get(), w);
+    auto loader_client = start_client("mcscale-bench-resize-loader", std::max<int64_t>(2000, o.request_timeout_ms));
+    if (!loader_client.ok()) return loader_client.status();
+    VersionedWorkload loader(loader_client->get(), w);
     load_failures = loader.Load();
     checker.Add(loader.Records());
   }
+  auto client_or = start_client("mcscale-bench-resize", o.request_timeout_ms);
+  if (!client_or.ok()) return client_or.status();
+  std::unique_ptr<PoolClient> client = std::move(*client_or);
   double load_s = Seconds(MonoNs() - load_start);
   log(fmt::format("loaded in {:.1f} s ({} writes not acknowledged)", load_s, load_failures));
   if (Interrupted()) return Status::Io("interrupted");
@@ -411,7 +421,7 @@ Result<ResizeRunReport> ResizeBench::Run(const std::string& label) {
        {{"keys", o.keys}, {"value_size", o.value_size}, {"rate", o.rate}, {"threads", o.threads},
         {"dist", o.zipf ? "zipf" : "uniform"}, {"seed", o.seed}, {"steady_s", o.steady_s},
         {"settle_s", o.settle_s}, {"node_capacity_mb", po.node_capacity_mb},
-        {"agent_interval_ms", o.agent_interval_ms}}},
+        {"agent_interval_ms", o.agent_interval_ms}, {"request_timeout_ms", o.request_timeout_ms}}},
       {"load", {{"keys", o.keys}, {"seconds", Rounded(load_s, 2)}, {"failures", load_failures}}},
       {"steady_hit_ratio", Rounded(steady, 4)},
       {"lowest_hit_ratio_fraction", Rounded(lowest_fraction, 4)},
@@ -458,6 +468,7 @@ Options DeclareResizeOptions() {
       .Add("lead-s", "2", "seconds of workload before each later resize")
       .Add("resize-timeout-s", "300", "give up when a resize is not stable after this long")
       .Add("node-capacity-mb", "0", "memory per node (0: enough for every key on the smallest pool)")
+      .Add("request-timeout-ms", "200", "the workload's per-request timeout in the frontend library (loading: at least 2000)")
       .Add("out", "", "folder for resize.json and hit_ratio.svg")
       .AddFlag("no-migration", "run the coordinator with --no-migration (remap only: the baseline)")
       .AddFlag("compare-baseline", "run with live migration, then the remap-only baseline, and draw both")
@@ -497,6 +508,7 @@ ResizeBenchOptions ReadResizeOptions(const Options& o) {
   c.lead_s = real("lead-s", 0, 3600);
   c.resize_timeout_s = integer("resize-timeout-s", 5, 24 * 3600);
   c.node_capacity_mb = static_cast<int>(integer("node-capacity-mb", 0, 1 << 20));
+  c.request_timeout_ms = integer("request-timeout-ms", 1, 60000);
   if (c.node_capacity_mb > 0 && c.node_capacity_mb < 8) errors.push_back("--node-capacity-mb: at least 8 (memcached refuses less)");
   if (o.GetFlag("no-migration") && o.GetFlag("compare-baseline"))
     errors.push_back("--no-migration and --compare-baseline: give one, not both (--compare-baseline runs both)");

@@ -57,6 +57,7 @@ struct ResizeBenchOptions {
   int64_t resize_timeout_s = 300;  // Default: 300 s for a resize to become stable.
   int node_capacity_mb = 0;        // Default: 0, enough for every key on the smallest pool.
   int agent_interval_ms = 500;     // Default: 500.
+  int64_t request_timeout_ms = 200;  // Default: 200, the frontend library's; loading uses >= 2000.
   std::string bin_dir;             // where mcscale-coordinator and mcscale-agent are
   bool keep_dir = false;           // keep the scratch folder (logs) after the run
 };
