@@ -248,8 +248,7 @@ ServiceReply FileService::Handle(const ServiceRequest& req) {
   } else {
     reply = Error(404, "no such endpoint: " + p.substr(0, 200));
   }
-  // HEAD gets the status and headers only (FileServiceHttp's rewriter relies on bodies
-  // matching their Content-Length, and evhttp sends none for HEAD).
+  // HEAD gets the status and headers only.
   if (m == "HEAD") reply.body.clear();
   {
     std::lock_guard<std::mutex> lock(requests_mu_);
