@@ -3,6 +3,8 @@
 # redis-server and a memcached of their own on free loopback ports, stopped on exit:
 #   1. frontend_bench_routing      routing and bookkeeping per request (Google Benchmark)
 #   2. frontend_bench_throughput   get/set through the library vs a plain client, alternating rounds
+#                                  (THREADS threads sharing one PoolClient; one client each; 1 thread),
+#                                  and frontend_bench_channel (the node layer: shared or per thread)
 #   3. epoch_propagation           20 subscribed clients following 20 resizes (twice: as
 #                                  WaitForEpoch returns, and probing the switch every 100 us)
 #   bench/frontend_bench.sh [BUILD_DIR]                    (default: build)
@@ -11,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build}/bin
-for b in frontend_bench_routing frontend_bench_throughput epoch_propagation; do
+for b in frontend_bench_routing frontend_bench_throughput frontend_bench_channel epoch_propagation; do
   [ -x "$bin/$b" ] || { echo "no $bin/$b; build first (cmake --build ${1:-build} --target $b)" >&2; exit 1; }
 done
 
@@ -43,9 +45,19 @@ if [ -z "${ONLY:-}" ] || [ "$ONLY" = routing ]; then
   "$bin/frontend_bench_routing" --redis="$redis" --benchmark_min_time="${MIN_TIME:-0.5}"
 fi
 if [ -z "${ONLY:-}" ] || [ "$ONLY" = throughput ]; then
-  echo "## frontend_bench_throughput"
-  "$bin/frontend_bench_throughput" --redis "$redis" --node 127.0.0.1:"$mc_port" --threads "${THREADS:-2}" \
-    --rounds "${ROUNDS:-5}" --duration-s "${DURATION_S:-3}"
+  t=${THREADS:-2}
+  run_throughput() {
+    "$bin/frontend_bench_throughput" --redis "$redis" --node 127.0.0.1:"$mc_port" --rounds "${ROUNDS:-5}" \
+      --duration-s "${DURATION_S:-3}" "$@"
+  }
+  echo "## frontend_bench_throughput: $t threads sharing one PoolClient"
+  run_throughput --threads "$t"
+  echo "## frontend_bench_throughput: $t threads, one PoolClient each"
+  run_throughput --threads "$t" --library-clients "$t" --pipeline 0 | tail -n 5
+  echo "## frontend_bench_throughput: 1 thread"
+  run_throughput --threads 1 --pipeline 0 | tail -n 5
+  echo "## frontend_bench_channel: $t threads"
+  "$bin/frontend_bench_channel" --node 127.0.0.1:"$mc_port" --threads "$t" --rounds "${ROUNDS:-5}"
 fi
 if [ -z "${ONLY:-}" ] || [ "$ONLY" = epochs ]; then
   echo "## epoch_propagation (WaitForEpoch)"

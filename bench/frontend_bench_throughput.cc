@@ -7,7 +7,8 @@
 // gives every round and the medians.
 //
 // The pool is a ScriptedPool with the one node --node (no coordinator): only the library's
-// routing, lease and health bookkeeping stand between the threads and memcached.
+// routing, lease and health bookkeeping stand between the threads and memcached. The
+// threads share one PoolClient, as an application's do; --library-clients N gives them N.
 //
 //   build/bin/frontend_bench_throughput --redis redis://127.0.0.1:6379 --node 127.0.0.1:11211
 #include <unistd.h>
@@ -42,14 +43,17 @@ int64_t NowNs() {
 }
 
 // The pool through the library: each load thread calls PoolClient::Get and Set one at a
-// time, as application threads do. Connections and pipeline depth are the library's own
-// business (it keeps a connection pool per node), so the share's are ignored.
+// time, as application threads do; load thread i uses client i % clients (one client shared
+// by every thread, as in an application, unless --library-clients says otherwise).
+// Connections and pipeline depth are the library's own business (it keeps a connection pool
+// per node), so the share's are ignored.
 class PoolClientTarget : public LoadTarget {
  public:
-  explicit PoolClientTarget(PoolClient* client) : client_(client) {}
+  explicit PoolClientTarget(std::vector<PoolClient*> clients) : clients_(std::move(clients)) {}
   std::string Name() const override { return "PoolClient"; }
 
-  Status RunThread(const ThreadShare&, OpSource* ops, LoadStats* stats) override {
+  Status RunThread(const ThreadShare& share, OpSource* ops, LoadStats* stats) override {
+    PoolClient* client = clients_[static_cast<size_t>(share.thread_index) % clients_.size()];
     Op op;
     std::string key, value;
     while (ops->Next(&op)) {
@@ -57,12 +61,12 @@ class PoolClientTarget : public LoadTarget {
       int64_t start = NowNs();
       if (stats->start_ns == 0) stats->start_ns = start;
       if (op.kind == OpKind::kGet) {
-        bool hit = client_->Get(key).has_value();
+        bool hit = client->Get(key).has_value();
         ++stats->gets;
         ++(hit ? stats->hits : stats->misses);
       } else {
         value.assign(op.value);
-        Status st = client_->Set(key, value);
+        Status st = client->Set(key, value);
         if (st.ok()) ++stats->sets;
         else stats->AddError(1, st.ToString());
       }
@@ -73,7 +77,7 @@ class PoolClientTarget : public LoadTarget {
   }
 
  private:
-  PoolClient* client_;
+  std::vector<PoolClient*> clients_;
 };
 
 struct Leg {
@@ -104,6 +108,7 @@ int Main(int argc, char** argv) {
   o.Add("ratio", "9:1", "GETS:SETS");
   o.Add("pipeline", "16", "depth of the plain pipelined context leg (0: no such leg)");
   o.Add("seed", "1", "operation sequence seed");
+  o.Add("library-clients", "1", "PoolClients the library leg's threads share (1: one for all, as an application)");
   o.AddFlag("json", "also print one JSON object with every round and the medians");
   o.ParseOrExit(argc, argv);
   auto node = HostPort::Parse(o.Get("node"));
@@ -119,6 +124,7 @@ int Main(int argc, char** argv) {
   if (!ratio.ok()) o.Fail("--ratio: " + ratio.status().message());
   spec.ratio = *ratio;
   uint64_t seed = static_cast<uint64_t>(o.IntOrExit("seed", 0, INT64_MAX));
+  int library_clients = static_cast<int>(o.IntOrExit("library-clients", 1, 256));
   spdlog::set_level(spdlog::level::warn);
 
   auto pool = ScriptedPool::Create(o.Get("redis"), o.Get("prefix"), {{"node-1", node->ToString()}});
@@ -131,18 +137,23 @@ int Main(int argc, char** argv) {
   options.prefix = o.Get("prefix");
   options.plan_moves = false;
   options.request_timeout_ms = 1000;
-  auto created = PoolClient::Create(options);
-  if (!created.ok() || !(*created)->WaitReady(10000)) {
-    std::fprintf(stderr, "frontend_bench_throughput: the PoolClient did not become ready\n");
-    return 1;
+  std::vector<std::unique_ptr<PoolClient>> clients;
+  std::vector<PoolClient*> client_ptrs;
+  for (int i = 0; i < library_clients; ++i) {
+    auto created = PoolClient::Create(options);
+    if (!created.ok() || !(*created)->WaitReady(10000)) {
+      std::fprintf(stderr, "frontend_bench_throughput: the PoolClient did not become ready\n");
+      return 1;
+    }
+    clients.push_back(std::move(*created));
+    client_ptrs.push_back(clients.back().get());
   }
-  std::unique_ptr<PoolClient> client = std::move(*created);
   auto plain = MemcacheTarget::Create(*node);
   if (!plain.ok()) {
     std::fprintf(stderr, "frontend_bench_throughput: %s\n", plain.status().ToString().c_str());
     return 1;
   }
-  PoolClientTarget library(client.get());
+  PoolClientTarget library(client_ptrs);
   Workload workload(spec);
 
   LoadShape unpipelined{threads, threads, 1, 5000};
@@ -204,7 +215,7 @@ int Main(int argc, char** argv) {
               library_vs_plain.MedianOpsRatio(), library_vs_plain.MedianP99Ratio());
   report["library_vs_plain"] = {{"median_ops_ratio", library_vs_plain.MedianOpsRatio()},
                                 {"median_p99_ratio", library_vs_plain.MedianP99Ratio()}};
-  PoolClientStats s = client->Stats();
+  PoolClientStats s = clients[0]->Stats();
   std::printf("library counters: gets %llu hits %llu writes %llu write failures %llu errors %llu fast-failed %llu\n",
               static_cast<unsigned long long>(s.gets), static_cast<unsigned long long>(s.hits),
               static_cast<unsigned long long>(s.writes), static_cast<unsigned long long>(s.write_failures),
