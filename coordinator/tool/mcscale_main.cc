@@ -130,8 +130,8 @@ void SetupToolLogging(const Options& o) {
   if (!st.ok()) o.Fail(st.message());
 }
 
-// The pool as `<prefix>:pool` holds it, for `mcscale region`: nullopt (with *why set) when
-// Redis cannot be read or holds no pool under the prefix.
+// The pool as `<prefix>:pool` holds it: nullopt, with *why set for the operator, when Redis
+// cannot be read, holds no pool under the prefix, or holds one that does not decode.
 std::optional<PoolState> ReadPoolQuietly(const RedisTarget& target, int64_t timeout_ms, std::string* why) {
   RedisClient redis(target.address, timeout_ms);
   auto hash = redis.HGetAll(target.keys.pool());
