@@ -42,7 +42,8 @@ struct BenchConfig {
 Options DeclareOptions() {
   Options o("mcscale-bench",
             "mcscale-bench [options]\n"
-            "       mcscale-bench --compare A B [options]\n\n"
+            "       mcscale-bench --compare A B [options]\n"
+            "       mcscale-bench resize|migrate [options]   (resize and migration benchmarks; each has --help)\n\n"
             "Load generator for memcached-protocol servers: keeps --pipeline get/set requests in\n"
             "flight on each of --connections connections, driven by --threads event loops, and\n"
             "reports ops/s, hit ratio, errors and p50/p99/p99.9 latency. With --compare it runs\n"
