@@ -19,9 +19,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/harness/test_servers.h"
+
+#ifndef MCSCALE_HAVE_RESIZE_BENCH
+// Built without the benchmarks (MCSCALE_BUILD_BENCH=OFF): nothing to test.
+TEST(McscaleBenchResizeIt, NeedsTheBenchmarks) { GTEST_SKIP() << "built without MCSCALE_BUILD_BENCH"; }
+#else
 #include "bench/hit_ratio_chart.h"
 #include "bench/resize_bench.h"
-#include "tests/harness/test_servers.h"
 
 namespace mcscale {
 namespace {
@@ -200,3 +205,5 @@ TEST(HitRatioChart, DrawsEachRunWithItsMarkersAndLegend) {
 
 }  // namespace
 }  // namespace mcscale
+
+#endif  // MCSCALE_HAVE_RESIZE_BENCH
