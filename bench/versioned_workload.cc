@@ -48,7 +48,7 @@ uint64_t VersionedWorkload::Load() {
                          static_cast<uint32_t>(options_.process_index * options_.threads);
   for (int t = 0; t < options_.threads; ++t) {
     threads.emplace_back([&, t] {
-      uint32_t writer = loader_base + static_cast<uint32_t>(t) + 1000;
+      uint32_t writer = options_.writer_offset + loader_base + static_cast<uint32_t>(t) + 1000;
       uint64_t seq = 0;
       for (uint32_t i = static_cast<uint32_t>(t); i < options_.keys; i += static_cast<uint32_t>(options_.threads)) {
         OpRecord r;

@@ -32,6 +32,9 @@ struct WorkloadOptions {
   double rate = 2000;             // Default: 2,000 operations/s per process (0: unpaced).
   bool zipf = false;              // Default: uniform key choice.
   uint64_t seed = 1;
+  // Added to every writer id, so runs of one test that follow each other never write the
+  // same version (each run's sequences start again at 1). Default: 0.
+  uint32_t writer_offset = 0;
 };
 
 class VersionedWorkload {
@@ -62,7 +65,7 @@ class VersionedWorkload {
 
   void Thread(int t, std::vector<OpRecord>* log, int64_t start_ns);
   uint32_t WriterSlot(int t) const { return static_cast<uint32_t>(options_.process_index * options_.threads + t); }
-  uint32_t WriterId(int t) const { return WriterSlot(t) + 1; }
+  uint32_t WriterId(int t) const { return options_.writer_offset + WriterSlot(t) + 1; }
 
   PoolClient* client_;
   WorkloadOptions options_;

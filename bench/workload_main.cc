@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
       .Add("set-share", "0.09", "fraction of sets (the rest are deletes)")
       .Add("dist", "uniform", "key choice: uniform or zipf")
       .Add("seed", "1", "random seed")
+      .Add("writer-offset", "0", "added to every writer id (give each run of a test its own, e.g. run * 10000)")
       .Add("duration-s", "0", "stop after this many seconds (0: at SIGTERM)")
       .Add("log", "", "write the operation log here")
       .Add("request-timeout-ms", "200", "the frontend library's per-request timeout")
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   w.set_share = o.DoubleOrExit("set-share", 0, 1 - w.get_share);
   w.zipf = o.Get("dist") == "zipf";
   w.seed = static_cast<uint64_t>(o.IntOrExit("seed", 0, INT64_MAX));
+  w.writer_offset = static_cast<uint32_t>(o.IntOrExit("writer-offset", 0, 1 << 23));
   int64_t duration_s = o.IntOrExit("duration-s", 0, 7 * 24 * 3600);
 
   PoolClientOptions pc;

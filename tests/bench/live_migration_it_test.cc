@@ -149,6 +149,8 @@ class LiveMigration {
                                   "--keys", std::to_string(kKeys), "--threads", "4",
                                   "--processes", std::to_string(processes), "--process-index", std::to_string(index),
                                   "--rate", "1500", "--seed", std::to_string(run * 10 + index + 1),
+                                  // Versions unique across runs: sequences start again each run.
+                                  "--writer-offset", std::to_string(run * 10000),
                                   "--log", pool_.state_dir() + "/run" + std::to_string(run) + ".p" +
                                                std::to_string(index) + ".bin"};
     if (run == 0) a.push_back("--load-only");
