@@ -115,13 +115,9 @@ TEST(NodeIt, TenThreadsOfMixedOpsOnSharedKeys) {
 
 // Runs a shell command line; returns its exit status and puts stdout+stderr in *out.
 int RunCommand(const std::string& line, std::string* out) {
-  FILE* p = popen((line + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out->append(buf, n);
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  testing::ShellRun run = testing::RunShell(line + " 2>&1");
+  out->append(run.out);
+  return run.status;
 }
 
 TEST(NodeIt, HelpVersionAndBadFlags) {

@@ -299,12 +299,9 @@ TEST(CoordinatorIt, BadFlagsExitTwoWithTheFieldNamed) {
     std::string cmd = testing::BinPath("mcscale-coordinator");
     for (const auto& a : args) cmd += " '" + a + "'";
     cmd += " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[512];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    int status = pclose(p);
-    EXPECT_EQ(WEXITSTATUS(status), 2) << cmd << "\n" << out;
+    testing::ShellRun run = testing::RunShell(cmd);
+    const std::string& out = run.out;
+    EXPECT_EQ(run.status, 2) << cmd << "\n" << out;
     std::string flag = args[0];
     EXPECT_NE(out.find(flag), std::string::npos) << cmd << "\n" << out;
   }

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -243,5 +244,19 @@ char ProcessState(int pid) {
   auto close = stat.rfind(')');
   if (close == std::string::npos || close + 2 >= stat.size()) return '?';
   return stat[close + 2];
+}
+}  // namespace mcscale::testing
+
+namespace mcscale::testing {
+ShellRun RunShell(const std::string& line) {
+  ShellRun run;
+  FILE* pipe = popen(line.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
+  int wait_status = pclose(pipe);
+  run.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  return run;
 }
 }  // namespace mcscale::testing

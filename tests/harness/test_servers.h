@@ -135,4 +135,13 @@ namespace mcscale::testing {
 char ProcessState(int pid);
 }  // namespace mcscale::testing
 
+namespace mcscale::testing {
+struct ShellRun {
+  int status = -1;  // exit status; -1 when it could not run or did not exit
+  std::string out;  // what it wrote to stdout (redirect stderr in the line to see it too)
+};
+// Runs one shell command line (for a built binary: BinPath quoted) and collects its stdout.
+ShellRun RunShell(const std::string& line);
+}  // namespace mcscale::testing
+
 #endif  // MCSCALE_TESTS_HARNESS_TEST_SERVERS_H_

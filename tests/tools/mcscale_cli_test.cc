@@ -25,14 +25,10 @@ struct ToolRun {
 // Runs `mcscale ARGS` through the shell; ARGS is shell text.
 ToolRun Mcscale(const std::string& args, bool with_stderr = false) {
   std::string command = "'" + testing::BinPath("mcscale") + "' " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  testing::ShellRun shell = testing::RunShell(command);
   ToolRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-  int wait_status = pclose(pipe);
-  run.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  run.status = shell.status;
+  run.out = std::move(shell.out);
   return run;
 }
 

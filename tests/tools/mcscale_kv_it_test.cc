@@ -36,14 +36,10 @@ ToolRun Mcscale(const std::string& args) {
   testing::TempDir dir;
   std::string err_path = dir.path() + "/stderr";
   std::string command = "'" + testing::BinPath("mcscale") + "' " + args + " 2>'" + err_path + "'";
+  testing::ShellRun shell = testing::RunShell(command);
   ToolRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-  int wait_status = pclose(pipe);
-  run.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  run.status = shell.status;
+  run.out = std::move(shell.out);
   std::ifstream in(err_path);
   std::stringstream ss;
   ss << in.rdbuf();
