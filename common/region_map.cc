@@ -1,12 +1,94 @@
 #include "common/region_map.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <set>
 
 namespace mcscale {
 namespace {
+
+// MD5 (RFC 1321), written out here rather than taken from OpenSSL: EVP_Digest looks the
+// algorithm up and sets up a context on every call, which cost two to three times the hash
+// itself for a short key, and every request of every frontend computes one. The result is
+// bit-identical (tests/common/region_map_test.cc checks it against EVP_Digest and the RFC's
+// test suite).
+class Md5 {
+ public:
+  // The 16-byte digest of `data`.
+  static void Digest(std::string_view data, unsigned char out[16]) {
+    uint32_t h[4] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    const size_t n = data.size();
+    size_t done = 0;
+    for (; n - done >= 64; done += 64) Block(p + done, h);
+    // The tail, 0x80, zeros, and the length in bits (little-endian) end the message on a
+    // 64-byte boundary: one more block, or two when the tail leaves no room for the length.
+    unsigned char tail[128] = {};
+    const size_t rest = n - done;
+    if (rest > 0) std::memcpy(tail, p + done, rest);
+    tail[rest] = 0x80;
+    const size_t tail_len = rest < 56 ? 64 : 128;
+    const uint64_t bits = static_cast<uint64_t>(n) * 8;
+    for (size_t i = 0; i < 8; ++i) tail[tail_len - 8 + i] = static_cast<unsigned char>(bits >> (8 * i));
+    Block(tail, h);
+    if (tail_len == 128) Block(tail + 64, h);
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<unsigned char>(h[i] >> (8 * j));
+  }
+
+ private:
+  static uint32_t Rotl(uint32_t x, int c) { return (x << c) | (x >> (32 - c)); }
+
+  // One step: a = b + ((a + f + m + k) <<< s), with f the round's function of b, c, d.
+  static void Step(uint32_t& a, uint32_t b, uint32_t f, uint32_t m, uint32_t k, int s) {
+    a = b + Rotl(a + f + m + k, s);
+  }
+
+  static void Block(const unsigned char* p, uint32_t h[4]) {
+    uint32_t m[16];
+    for (int i = 0; i < 16; ++i)
+      m[i] = static_cast<uint32_t>(p[4 * i]) | static_cast<uint32_t>(p[4 * i + 1]) << 8 |
+             static_cast<uint32_t>(p[4 * i + 2]) << 16 | static_cast<uint32_t>(p[4 * i + 3]) << 24;
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
+    // The 64 steps, four per line: the message word of each step and its additive constant
+    // (floor(2^32 * |sin(i + 1)|)) are the RFC's; the shifts repeat every four steps.
+#define MD5_F(x, y, z) (((x) & (y)) | (~(x) & (z)))
+#define MD5_G(x, y, z) (((x) & (z)) | ((y) & ~(z)))
+#define MD5_H(x, y, z) ((x) ^ (y) ^ (z))
+#define MD5_I(x, y, z) ((y) ^ ((x) | ~(z)))
+#define MD5_4(FN, i0, i1, i2, i3, k0, k1, k2, k3, s0, s1, s2, s3) \
+  Step(a, b, FN(b, c, d), m[i0], k0, s0);                          \
+  Step(d, a, FN(a, b, c), m[i1], k1, s1);                          \
+  Step(c, d, FN(d, a, b), m[i2], k2, s2);                          \
+  Step(b, c, FN(c, d, a), m[i3], k3, s3)
+    MD5_4(MD5_F, 0, 1, 2, 3, 0xd76aa478u, 0xe8c7b756u, 0x242070dbu, 0xc1bdceeeu, 7, 12, 17, 22);
+    MD5_4(MD5_F, 4, 5, 6, 7, 0xf57c0fafu, 0x4787c62au, 0xa8304613u, 0xfd469501u, 7, 12, 17, 22);
+    MD5_4(MD5_F, 8, 9, 10, 11, 0x698098d8u, 0x8b44f7afu, 0xffff5bb1u, 0x895cd7beu, 7, 12, 17, 22);
+    MD5_4(MD5_F, 12, 13, 14, 15, 0x6b901122u, 0xfd987193u, 0xa679438eu, 0x49b40821u, 7, 12, 17, 22);
+    MD5_4(MD5_G, 1, 6, 11, 0, 0xf61e2562u, 0xc040b340u, 0x265e5a51u, 0xe9b6c7aau, 5, 9, 14, 20);
+    MD5_4(MD5_G, 5, 10, 15, 4, 0xd62f105du, 0x02441453u, 0xd8a1e681u, 0xe7d3fbc8u, 5, 9, 14, 20);
+    MD5_4(MD5_G, 9, 14, 3, 8, 0x21e1cde6u, 0xc33707d6u, 0xf4d50d87u, 0x455a14edu, 5, 9, 14, 20);
+    MD5_4(MD5_G, 13, 2, 7, 12, 0xa9e3e905u, 0xfcefa3f8u, 0x676f02d9u, 0x8d2a4c8au, 5, 9, 14, 20);
+    MD5_4(MD5_H, 5, 8, 11, 14, 0xfffa3942u, 0x8771f681u, 0x6d9d6122u, 0xfde5380cu, 4, 11, 16, 23);
+    MD5_4(MD5_H, 1, 4, 7, 10, 0xa4beea44u, 0x4bdecfa9u, 0xf6bb4b60u, 0xbebfbc70u, 4, 11, 16, 23);
+    MD5_4(MD5_H, 13, 0, 3, 6, 0x289b7ec6u, 0xeaa127fau, 0xd4ef3085u, 0x04881d05u, 4, 11, 16, 23);
+    MD5_4(MD5_H, 9, 12, 15, 2, 0xd9d4d039u, 0xe6db99e5u, 0x1fa27cf8u, 0xc4ac5665u, 4, 11, 16, 23);
+    MD5_4(MD5_I, 0, 7, 14, 5, 0xf4292244u, 0x432aff97u, 0xab9423a7u, 0xfc93a039u, 6, 10, 15, 21);
+    MD5_4(MD5_I, 12, 3, 10, 1, 0x655b59c3u, 0x8f0ccc92u, 0xffeff47du, 0x85845dd1u, 6, 10, 15, 21);
+    MD5_4(MD5_I, 8, 15, 6, 13, 0x6fa87e4fu, 0xfe2ce6e0u, 0xa3014314u, 0x4e0811a1u, 6, 10, 15, 21);
+    MD5_4(MD5_I, 4, 11, 2, 9, 0xf7537e82u, 0xbd3af235u, 0x2ad7d2bbu, 0xeb86d391u, 6, 10, 15, 21);
+#undef MD5_4
+#undef MD5_I
+#undef MD5_H
+#undef MD5_G
+#undef MD5_F
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+  }
+};
 
 int Log2(int power_of_two) {
   int bits = 0;
@@ -43,9 +125,8 @@ bool RegionMap::ValidRegionCount(int region_count) {
 }
 
 int RegionMap::RegionOf(std::string_view key, int region_count) {
-  unsigned char digest[EVP_MAX_MD_SIZE] = {};
-  unsigned int len = 0;
-  EVP_Digest(key.data(), key.size(), digest, &len, EVP_md5(), nullptr);
+  unsigned char digest[16];
+  Md5::Digest(key, digest);
   // kMaxRegions is 2^10, so the first two bytes always hold enough bits.
   unsigned first16 = (static_cast<unsigned>(digest[0]) << 8) | digest[1];
   return static_cast<int>(first16 >> (16 - Log2(region_count)));

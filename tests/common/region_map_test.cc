@@ -1,6 +1,7 @@
 #include "common/region_map.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <functional>
@@ -131,6 +132,71 @@ TEST(RegionMap, RegionOfUsesMoreBitsForMoreRegions) {
   // "mcscale": bc09... ; "" : d41d...
   EXPECT_EQ(RegionMap::RegionOf("mcscale", 1024), 0xbc0 >> 2);
   EXPECT_EQ(RegionMap::RegionOf("", 64), 0xd4 >> 2);
+}
+
+// Region of `key` for `region_count` regions from a digest given in hex.
+int RegionOfHexDigest(const std::string& hex, int region_count) {
+  int bits = 0;
+  while ((1 << bits) < region_count) ++bits;
+  return static_cast<int>(std::stoul(hex.substr(0, 4), nullptr, 16) >> (16 - bits));
+}
+
+// The region as RegionOf computed it before it had an MD5 of its own: OpenSSL's EVP_Digest.
+// (libcrypto comes with mcscale::common's link interface.)
+int RegionOfByOpenSsl(const std::string& key, int region_count) {
+  unsigned char digest[EVP_MAX_MD_SIZE] = {};
+  unsigned int len = 0;
+  EVP_Digest(key.data(), key.size(), digest, &len, EVP_md5(), nullptr);
+  int bits = 0;
+  while ((1 << bits) < region_count) ++bits;
+  return static_cast<int>(((static_cast<unsigned>(digest[0]) << 8) | digest[1]) >> (16 - bits));
+}
+
+TEST(RegionMap, RegionOfMatchesRfc1321TestSuite) {
+  // RFC 1321, appendix A.5, plus messages that end just before, on and after the lengths
+  // where the padding needs a second block (55, 56, 63, 64 bytes).
+  const std::pair<std::string, const char*> suite[] = {
+      {"", "d41d8cd98f00b204e9800998ecf8427e"},
+      {"a", "0cc175b9c0f1b6a831c399e269772661"},
+      {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+      {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+      {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+      {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"},
+      {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+       "57edf4a22be3c955ac49da2e2107b67a"},
+      {std::string(55, 'a'), "ef1772b6dff9a122358552954ad0df65"},
+      {std::string(56, 'a'), "3b0c8ac703f828b04c6c197006d17218"},
+      {std::string(63, 'a'), "b06521f39153d618550606be297466d5"},
+      {std::string(64, 'a'), "014842d480b571495a4a0363793f7367"},
+  };
+  for (const auto& [message, hex] : suite) {
+    for (int r = RegionMap::kMinRegions; r <= RegionMap::kMaxRegions; r *= 2)
+      EXPECT_EQ(RegionMap::RegionOf(message, r), RegionOfHexDigest(hex, r)) << message.size() << " bytes, " << r;
+  }
+}
+
+TEST(RegionMap, RegionOfMatchesOpenSslOnManyKeys) {
+  std::mt19937 rng(20261122);
+  std::vector<std::string> keys;
+  // Every length up to 300 bytes (several blocks), any byte values.
+  for (size_t len = 0; len <= 300; ++len) {
+    for (int rep = 0; rep < 4; ++rep) {
+      std::string key(len, '\0');
+      for (char& c : key) c = static_cast<char>(rng() & 0xff);
+      keys.push_back(std::move(key));
+    }
+  }
+  // Application-like keys.
+  for (int i = 0; i < 100000; ++i) keys.push_back("user:" + std::to_string(rng() % 10000000) + ":profile");
+  for (int i = 0; i < 20000; ++i) keys.push_back("key:" + std::to_string(i));
+  int mismatches = 0;
+  for (const std::string& key : keys) {
+    for (int r = RegionMap::kMinRegions; r <= RegionMap::kMaxRegions; r *= 2) {
+      if (RegionMap::RegionOf(key, r) != RegionOfByOpenSsl(key, r) && ++mismatches <= 10)
+        ADD_FAILURE() << "key of " << key.size() << " bytes, " << r << " regions";
+    }
+  }
+  EXPECT_EQ(mismatches, 0) << "of " << keys.size() << " keys";
 }
 
 TEST(RegionMap, ValidRegionCount) {
