@@ -248,8 +248,6 @@ ServiceReply FileService::Handle(const ServiceRequest& req) {
   } else {
     reply = Error(404, "no such endpoint: " + p.substr(0, 200));
   }
-  // HEAD gets the status and headers only.
-  if (m == "HEAD") reply.body.clear();
   {
     std::lock_guard<std::mutex> lock(requests_mu_);
     ++requests_[{route, reply.code}];
@@ -265,7 +263,7 @@ ServiceReply FileService::Upload(const ServiceRequest& req) {
   // The form around the file is small; a body much larger than the limit is refused before
   // it is parsed.
   const int64_t limit = options_.max_upload_bytes;
-  if (static_cast<int64_t>(req.body.size()) > limit + 65536)
+  if (static_cast<int64_t>(req.body.size()) > limit + kFormOverheadBytes)
     return reject(fmt::format("file: the request body has {} bytes; files may have at most {} bytes",
                               req.body.size(), limit));
   auto boundary = MultipartParser::BoundaryOf(req.content_type);

@@ -81,6 +81,10 @@ class FileService {
 
   ServiceReply Handle(const ServiceRequest& request);
 
+  // What an upload form may carry besides the file (the key, the parts' headers and
+  // boundaries): a request body over max_upload_bytes plus this is refused unread.
+  static constexpr int64_t kFormOverheadBytes = 64 << 10;
+
   // Ok for a usable key: 1..250 bytes of UTF-8 without control characters or whitespace.
   // Otherwise Invalid("key: ...") saying why.
   static Status CheckKey(std::string_view key);

@@ -81,11 +81,7 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", service.status().ToString());
     return 1;
   }
-  // evhttp refuses bodies over its cap itself (its own HTML 413); below the cap the service
-  // checks the file against the limit and answers a JSON 400. Twice the limit keeps the
-  // usual over-limit upload (a file somewhat too large) on the JSON side.
-  int64_t body_cap = 2 * fo.max_upload_bytes + (1 << 20);
-  FileServiceHttp server(service->get(), body_cap, threads);
+  FileServiceHttp server(service->get(), threads);
   Status st = server.Start(*http);
   if (!st.ok()) {
     spdlog::critical("--http: {}", st.ToString());

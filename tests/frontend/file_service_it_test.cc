@@ -331,10 +331,19 @@ TEST(FileServiceIt, BadInputOverHttpGetsJsonErrorsAndLeavesNothingBehind) {
   std::string cut = Form("k", "abc");
   expect_400("malformed multipart", cut.substr(0, cut.size() - 10), form, "body: ");
   expect_400("not multipart", "{\"key\":\"k\"}", "application/json", "Content-Type: expected multipart/form-data");
-  // Over evhttp's own body cap (twice the limit plus 1 MiB): refused before the service
-  // sees it, with 413 (evhttp writes that page itself; see FileServiceHttp).
+  // A body over the limit plus the form's overhead is refused as soon as its head arrives,
+  // with 413, in JSON like every other error.
   Reply huge = Request(fe.port(), "POST", "/api/upload", Form("k", std::string(4 << 20, 'x')), form);
   EXPECT_EQ(huge.status, 413);
+  EXPECT_EQ(huge.headers["content-type"], "application/json");
+  auto huge_error = nlohmann::json::parse(huge.body, nullptr, false);
+  ASSERT_TRUE(huge_error.is_object() && huge_error.contains("error")) << huge.body;
+  EXPECT_NE(huge_error["error"].get<std::string>().find("files are limited to 1 MiB (--max-upload-mb)"),
+            std::string::npos) << huge.body;
+  // So is a request evhttp used to answer with its own HTML page: a malformed request line.
+  Reply garbled = Request(fe.port(), "FOO BAR", "/", "", "");
+  EXPECT_EQ(garbled.status, 400);
+  EXPECT_EQ(garbled.headers["content-type"], "application/json") << garbled.body;
 
   EXPECT_EQ(FilesIn(data), 0u);
   EXPECT_TRUE(std::filesystem::is_empty(data + "/tmp"));
