@@ -9,7 +9,8 @@
 //               history after its last seq, and applied the event);
 //   - routing:  WaitForEpoch(E) returned (the new routing generation is in place and the
 //               lease valid), which is what an application can observe. WaitForEpoch
-//               checks every 5 ms; with --probe-us N one thread instead asks every client
+//               is woken by the switch (it polled every 5 ms until the library signalled
+//               it); with --probe-us N one thread instead asks every client
 //               WaitForEpoch(E, timeout 0) every N us, which times the switch itself.
 // Between resizes the migration is committed and finished and every client waits to be
 // stable, then a pause of --gap-ms (randomized 50-100%) so publishes do not line up with
@@ -85,7 +86,7 @@ int Main(int argc, char** argv) {
   o.Add("bound-ms", "10", "the target: how many samples are within this");
   o.Add("timeout-ms", "5000", "give up on a client that has not followed within this");
   o.Add("probe-us", "0",
-        "0: one thread per client blocks in WaitForEpoch (it polls every 5 ms); N: one thread asks "
+        "0: one thread per client blocks in WaitForEpoch (woken by the switch); N: one thread asks "
         "every client WaitForEpoch(E, timeout 0) every N us instead, to time the switch itself");
   o.AddFlag("json", "also print one JSON object with the figures and every sample");
   o.ParseOrExit(argc, argv);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -242,16 +243,20 @@ class PoolClient::Impl {
     return s;
   }
 
+  // Woken by RoutingChanged: a new generation or a renewed lease is what can make it true.
   bool WaitFor(int64_t epoch, bool stable, int64_t timeout_ms) {
-    int64_t deadline = clock_->MonoMs() + timeout_ms;
+    const int64_t deadline = clock_->MonoMs() + timeout_ms;
+    std::unique_lock<std::mutex> l(routing_mu_);
     while (true) {
       auto g = std::atomic_load(&current_);
       if (g && !g->table->empty() && LeaseOk()) {
         const RoutingSnapshot& snap = g->table->snapshot();
         if (snap.epoch >= epoch && (!stable || snap.phase == RoutePhase::kStable || snap.epoch > epoch)) return true;
       }
-      if (clock_->MonoMs() >= deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      const int64_t left = deadline - clock_->MonoMs();
+      if (left <= 0) return false;
+      // Bounded, so a deadline on an injected clock is still noticed when that clock jumps.
+      routing_cv_.wait_for(l, std::chrono::milliseconds(std::min<int64_t>(left, kMaxWaitSliceMs)));
     }
   }
 
@@ -261,6 +266,15 @@ class PoolClient::Impl {
     ~Release() { g->inflight.fetch_sub(1); }
     Generation* g;
   };
+
+  static constexpr int64_t kMaxWaitSliceMs = 50;
+
+  // Wakes WaitFor after what it checks changed (the generation or the lease). Taking the
+  // mutex orders the change before a waiter's check or after its wait began: no lost wake-up.
+  void RoutingChanged() {
+    { std::lock_guard<std::mutex> l(routing_mu_); }
+    routing_cv_.notify_all();
+  }
 
   std::optional<CacheItem> Miss() {
     ++misses_;
@@ -450,6 +464,7 @@ class PoolClient::Impl {
       g->channels[id] = ch;
     }
     auto old = std::atomic_exchange(&current_, g);
+    RoutingChanged();
     // The lease may name the new phase only once nothing runs under the old one.
     while (old && old->inflight.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
     spdlog::info("routing by pool {} epoch {} ({}, {} nodes)", snap.pool_id.substr(0, 8), snap.epoch,
@@ -494,6 +509,7 @@ class PoolClient::Impl {
     if (lapsed) spdlog::info("lease {} held (epoch {}, {})", options_.id, machine_.snapshot().epoch,
                              RoutePhaseName(machine_.snapshot().phase));
     lease_.Renewed(t0);
+    RoutingChanged();  // a waiter may have found the lease lapsed
     next_renew_ms_ = t0 + options_.lease_renew_ms;
   }
 
@@ -543,8 +559,10 @@ class PoolClient::Impl {
   PhaseMachine machine_;
   std::map<std::string, std::shared_ptr<NodeChannel>> channels_;  // "id@address"
   std::thread control_;
-  std::mutex mu_;
+  std::mutex mu_;  // the control thread's wake-up: wake_, force_pool_, stop_
   std::condition_variable cv_;
+  std::mutex routing_mu_;  // WaitFor's wake-up; guards no data
+  std::condition_variable routing_cv_;
   bool wake_ = false;
   bool force_pool_ = true;
   bool stop_ = false;

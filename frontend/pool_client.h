@@ -78,7 +78,8 @@ class PoolClient {
   // Waits until the client routes by a known pool with a valid lease.
   bool WaitReady(int64_t timeout_ms);
   // Waits until the client routes by `epoch` or a later one, in the stable phase when
-  // `stable` is set.
+  // `stable` is set, with a valid lease. Returns as soon as the new routing is in place (the
+  // switch wakes the waiters; no polling); false after `timeout_ms` (0: checks once).
   bool WaitForEpoch(int64_t epoch, bool stable, int64_t timeout_ms);
 
   // A hit, or nullopt (a miss, a node down, a lapsed lease, an invalid key).
