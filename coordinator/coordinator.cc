@@ -100,12 +100,21 @@ void Coordinator::Run(const std::atomic<bool>* stop) {
 }
 
 void Coordinator::Tick() {
+  std::optional<HealthCheck> check;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (retired_.load()) return;
+    ReadMetricsLocked();
+    PersistFiguresLocked();
+    AdvanceMigrationLocked();
+    if (clock_->MonoMs() - last_health_check_mono_ms_ >= 1000) check = PlanHealthCheckLocked();
+  }
+  // Without the lock: a node that accepts connections but does not answer (stopped,
+  // overloaded) holds each probe for its whole timeout.
+  if (check) ProbeNodes(&*check);
   std::lock_guard<std::mutex> lock(mu_);
   if (retired_.load()) return;
-  ReadMetricsLocked();
-  PersistFiguresLocked();
-  AdvanceMigrationLocked();
-  if (clock_->MonoMs() - last_health_check_mono_ms_ >= 1000) CheckNodesLocked();
+  if (check) ApplyHealthCheckLocked(*check);
   if (clock_->MonoMs() - last_config_read_mono_ms_ >= 1000) ReloadConfigLocked();
   if (clock_->MonoMs() - last_eval_mono_ms_ >= static_cast<int64_t>(config_.interval_s) * 1000) {
     last_eval_mono_ms_ = clock_->MonoMs();
@@ -275,38 +284,61 @@ void Coordinator::AdvanceMigrationLocked() {
   }
 }
 
-void Coordinator::CheckNodesLocked() {
+std::optional<Coordinator::HealthCheck> Coordinator::PlanHealthCheckLocked() {
   last_health_check_mono_ms_ = clock_->MonoMs();
   failures_.set_timeout_ms(static_cast<int64_t>(config_.failure_timeout_s) * 1000);
-  NodeAddresses nodes = pool_->pool().nodes;
-  for (const auto& [id, address] : nodes) {
+  HealthCheck check;
+  check.pool_id = pool_->pool().pool_id;
+  check.epoch = pool_->pool().epoch;
+  check.nodes = pool_->pool().nodes;
+  check.now_ms = clock_->NowMs();
+  for (const auto& [id, address] : check.nodes) {
     NodeObservation obs;
     auto reg = redis_->Command({"EXISTS", keys_.agent(id)});
-    if (!reg.ok()) return;  // Redis trouble: no judgement on nodes
+    if (!reg.ok()) return std::nullopt;  // Redis trouble: no judgement on nodes
     obs.agent_registered = reg->integer == 1;
     auto s = last_sample_.find(id);
     if (s != last_sample_.end()) {
       obs.sample_ts = s->second.ts;
       obs.sample_up = s->second.up;
     }
-    int64_t now = clock_->NowMs();
-    if (failures_.NeedsProbe(obs, now)) {
-      auto hp = HostPort::Parse(address);
-      MemcacheClient probe(hp.ok() ? *hp : HostPort{"127.0.0.1", 1}, 500);
-      auto v = probe.Command("version");
-      obs.probe_ok = v.ok() && v->rfind("VERSION", 0) == 0;
-      if (*obs.probe_ok && !obs.agent_registered) {
-        // A dead agent is not a dead node: bring the agent back when the provider can.
-        int64_t& last = agent_restarted_mono_ms_[id];
-        if (last == 0 || clock_->MonoMs() - last > 10000) {
-          last = clock_->MonoMs();
-          bool ok = provider_->RestartAgent(id);
-          spdlog::warn("the agent of node {} is not registered but the node answers: {}", id,
-                       ok ? "restarted the agent" : "the provider cannot restart it");
-        }
+    if (failures_.NeedsProbe(obs, check.now_ms)) check.to_probe.insert(id);
+    check.observations[id] = obs;
+  }
+  return check;
+}
+
+void Coordinator::ProbeNodes(HealthCheck* check) {
+  for (const auto& id : check->to_probe) {
+    auto hp = HostPort::Parse(check->nodes.at(id));
+    MemcacheClient probe(hp.ok() ? *hp : HostPort{"127.0.0.1", 1}, kProbeTimeoutMs);
+    auto v = probe.Command("version");
+    check->observations[id].probe_ok = v.ok() && v->rfind("VERSION", 0) == 0;
+  }
+}
+
+void Coordinator::ApplyHealthCheckLocked(const HealthCheck& check) {
+  const PoolState& pool = pool_->pool();
+  if (pool.pool_id != check.pool_id || pool.epoch != check.epoch || pool.nodes != check.nodes) {
+    // A resize, failure or migration end while the probes ran: what they found may be about
+    // nodes that left; the next check starts from the new pool.
+    spdlog::debug("the pool changed during a health check (epoch {} -> {}); its results are dropped", check.epoch,
+                  pool.epoch);
+    return;
+  }
+  for (const auto& [id, obs] : check.observations) {
+    const std::string& address = check.nodes.at(id);
+    if (obs.probe_ok && *obs.probe_ok && !obs.agent_registered) {
+      // A dead agent is not a dead node: bring the agent back when the provider can.
+      int64_t& last = agent_restarted_mono_ms_[id];
+      if (last == 0 || clock_->MonoMs() - last > 10000) {
+        last = clock_->MonoMs();
+        bool ok = provider_->RestartAgent(id);
+        spdlog::warn("the agent of node {} is not registered but the node answers: {}", id,
+                     ok ? "restarted the agent" : "the provider cannot restart it");
       }
     }
-    if (!failures_.Observe(id, obs, now)) continue;
+    if (!failures_.Observe(id, obs, check.now_ms)) continue;
     std::string how = obs.probe_ok ? (obs.agent_registered ? "did not answer the coordinator's probe"
                                                            : "its agent is gone and it did not answer the coordinator's probe")
                                    : "its agent reports it down";

@@ -3,7 +3,8 @@
 // through the PoolManager and answers the manager API's requests.
 //
 // Thread-safe: the loop (Tick) and the API (every other public method) share one mutex;
-// a resize that starts nodes holds it for as long as the nodes take to answer.
+// a resize that starts nodes holds it for as long as the nodes take to answer. The health
+// check's probes of the nodes run without it, so a hung node never stalls the API.
 #ifndef MCSCALE_COORDINATOR_COORDINATOR_H_
 #define MCSCALE_COORDINATOR_COORDINATOR_H_
 
@@ -11,6 +12,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,9 +93,25 @@ class Coordinator {
   void EvaluatePolicyLocked();
   void AdvanceMigrationLocked();
   void RetireDrainedLocked();
-  // Probes what needs probing, restarts dead agents of live nodes, and takes nodes that
-  // stayed unreachable for failure_timeout_s out of the pool.
-  void CheckNodesLocked();
+
+  // One health check of the pool's nodes, in three steps so that no probe (up to
+  // kProbeTimeoutMs per node) runs under mu_: PlanHealthCheckLocked gathers what is known
+  // and which nodes need a probe, ProbeNodes probes them without the lock, and
+  // ApplyHealthCheckLocked restarts dead agents of live nodes and takes nodes that stayed
+  // unreachable for failure_timeout_s out of the pool, unless the pool changed meanwhile.
+  struct HealthCheck {
+    std::string pool_id;
+    int64_t epoch = 0;
+    NodeAddresses nodes;
+    int64_t now_ms = 0;
+    std::map<NodeId, NodeObservation> observations;
+    std::set<NodeId> to_probe;
+  };
+  static constexpr int64_t kProbeTimeoutMs = 500;
+  // nullopt when Redis did not answer: then no judgement on nodes.
+  std::optional<HealthCheck> PlanHealthCheckLocked();
+  static void ProbeNodes(HealthCheck* check);
+  void ApplyHealthCheckLocked(const HealthCheck& check);
   Status EndMigrationLocked(const std::string& reason);
   Status FlushNodesLocked();
 

@@ -2,7 +2,10 @@
 // mcscale-agents started by the local provider; policy interval about 1 s.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
@@ -289,6 +292,83 @@ TEST(CoordinatorIt, RedisRestartUnderARunningPoolKeepsPoolIdAndEpoch) {
   EXPECT_EQ(pool.Api("GET", "/healthz").status, 200);
   auto view = pool.ApiJson("GET", "/api/pool");
   EXPECT_EQ(view["epoch"].get<int64_t>(), before.epoch);
+}
+
+// Pids of node `id` and its agent, from the provider's record.
+std::pair<int, int> NodeAndAgentPid(TestPool& pool, const NodeId& id) {
+  auto text = pool.client().Command({"HGET", pool.keys().provider(), id});
+  if (!text.ok() || text->type != RedisValue::Type::kString) return {0, 0};
+  auto j = nlohmann::json::parse(text->str, nullptr, false);
+  if (!j.is_object()) return {0, 0};
+  return {j.value("pid", 0), j.value("agent_pid", 0)};
+}
+
+// Sends SIGSTOP to processes and SIGCONT when it goes away (also when the test failed).
+class Paused {
+ public:
+  explicit Paused(std::vector<int> pids) : pids_(std::move(pids)) {
+    for (int pid : pids_) ::kill(pid, SIGSTOP);
+  }
+  ~Paused() {
+    for (int pid : pids_) ::kill(pid, SIGCONT);
+  }
+
+ private:
+  std::vector<int> pids_;
+};
+
+TEST(CoordinatorIt, ApiAnswersPromptlyWhileProbesOfStoppedNodesHang) {
+  TestPoolOptions opts;
+  opts.config["mode"] = "manual";
+  opts.config["failure_timeout_s"] = 300;  // the stopped nodes stay in the pool (and probed)
+  TestPool pool(opts);
+  ASSERT_TRUE(pool.WaitForSize(1, 60000));
+  ASSERT_EQ(pool.Api("POST", "/api/pool/resize", R"({"size":3})").status, 200);
+  ASSERT_TRUE(pool.WaitForSize(3, 60000));
+  // Two nodes and their agents stopped: their registrations expire, their samples go stale,
+  // and every health check probes both (each probe waits out its 500 ms timeout).
+  auto nodes = pool.Pool()->nodes;
+  std::vector<int> pids;
+  std::vector<NodeId> stopped;
+  for (const auto& [id, address] : nodes) {
+    if (stopped.size() == 2) break;
+    auto [pid, agent_pid] = NodeAndAgentPid(pool, id);
+    ASSERT_GT(pid, 0);
+    ASSERT_GT(agent_pid, 0);
+    pids.push_back(agent_pid);
+    pids.push_back(pid);
+    stopped.push_back(id);
+  }
+  Paused paused(pids);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (const auto& id : stopped) {
+          auto r = pool.client().Command({"EXISTS", pool.keys().agent(id)});
+          if (!r.ok() || r->integer != 0) return false;
+        }
+        return true;
+      },
+      30000))
+      << "the stopped agents' registrations expire";
+  // Probes run from now on. Every API call is timed.
+  std::vector<int64_t> ms;
+  for (int i = 0; i < 20; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = pool.Api("GET", "/api/pool");
+    ms.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // pacing: calls spread over the checks
+  }
+  std::vector<int64_t> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  std::string all;
+  for (int64_t m : ms) all += std::to_string(m) + " ";
+  std::cerr << "GET /api/pool while 2 probes hang, ms: " << all << "(median " << sorted[sorted.size() / 2] << ", max "
+            << sorted.back() << ")\n";
+  EXPECT_LT(sorted[sorted.size() / 2], 100) << all;
+  EXPECT_LT(sorted[sorted.size() * 9 / 10], 300) << all;
+  // The nodes are still in the pool: slow, not failed.
+  EXPECT_EQ(pool.Pool()->nodes.size(), 3u);
 }
 
 TEST(CoordinatorIt, BadFlagsExitTwoWithTheFieldNamed) {
