@@ -4,6 +4,7 @@
 #include "coordinator/failure_plan.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -83,7 +84,15 @@ Status PoolManager::Save(const PoolState& next) {
 Status PoolManager::SaveAndAnnounce(const PoolState& next, EventType type, const std::string& reason,
                                     const std::string& node) {
   Status st = Save(next);
-  if (!st.ok()) return st;
+  if (!st.ok()) {
+    // A lost reply is not a refused write: when Redis holds the new epoch, the change was made.
+    auto stored = redis_->Command({"HMGET", keys_.pool(), "pool_id", "epoch"});
+    bool landed = stored.ok() && stored->elements.size() == 2 && stored->elements[0].str == next.pool_id &&
+                  stored->elements[1].str == std::to_string(next.epoch);
+    if (!landed) return st;
+    spdlog::warn("epoch {}: the reply to the pool's write was lost ({}), but Redis holds it", next.epoch,
+                 st.ToString());
+  }
   auto ids = [](const RegionMap& map) {
     std::vector<NodeId> v = map.Nodes();
     return std::set<NodeId>(v.begin(), v.end());
@@ -123,18 +132,26 @@ Status PoolManager::Resize(int target, const PoolConfig& config, const std::stri
   PoolState next = pool_;
   next.epoch = pool_.epoch + 1;
   std::vector<NodeId> new_nodes(serving.begin(), serving.end());
+  // Nodes this resize started: until the new pool is saved nothing else knows them, so
+  // every failure from here on gives them back (no process outlives a failed grow).
+  std::vector<NodeId> started;
+  auto fail = [&](const Status& cause) {
+    for (const auto& id : started) {
+      Status stop = provider_->Stop(id);
+      if (!stop.ok()) spdlog::warn("giving back node {} after a failed resize: {}", id, stop.ToString());
+    }
+    std::string message = fmt::format("resize to {} nodes failed: {}", target, cause.message());
+    if (!started.empty()) message += fmt::format("; stopped the {} node(s) it had started", started.size());
+    spdlog::error("{}; the pool stays at epoch {}", message, pool_.epoch);
+    return Status::Io(message);
+  };
   if (target > n) {
     for (int i = n; i < target; ++i) {
       auto id = NewNodeId();
-      if (!id.ok()) return id.status();
+      if (!id.ok()) return fail(Status::Io("no node id: " + id.status().message()));
       auto address = provider_->Start(*id, config);
-      if (!address.ok()) {
-        spdlog::error("resize to {} nodes failed: {}", target, address.status().ToString());
-        // Give back what this resize started; the pool stays as it was.
-        for (const auto& started : new_nodes)
-          if (!serving.count(started)) provider_->Stop(started);
-        return address.status();
-      }
+      if (!address.ok()) return fail(address.status());
+      started.push_back(*id);
       next.nodes[*id] = *address;
       new_nodes.push_back(*id);
     }
@@ -145,7 +162,7 @@ Status PoolManager::Resize(int target, const PoolConfig& config, const std::stri
 
   Result<RegionMap> map = pool_.regions.empty() ? RegionMap::Initial(config.regions, new_nodes)
                                                 : RegionMap::Rebalance(pool_.regions, new_nodes);
-  if (!map.ok()) return map.status();
+  if (!map.ok()) return fail(map.status());
   next.previous_regions = pool_.regions.empty() ? std::nullopt : std::optional<RegionMap>(pool_.regions);
   next.regions = *map;
   // The first map moves nothing: the new pool is stable at once.
@@ -153,7 +170,7 @@ Status PoolManager::Resize(int target, const PoolConfig& config, const std::stri
   next.updated_ms = clock_->NowMs();
   RegionMap old_map = pool_.regions;
   Status st = SaveAndAnnounce(next, EventType::kPoolResized, reason);
-  if (!st.ok()) return st;
+  if (!st.ok()) return fail(Status::Io("the new pool was not saved: " + st.message()));
   spdlog::info("epoch {}: {} -> {} nodes, {} regions move: {}", next.epoch, n, target,
                old_map.empty() ? 0 : RegionMap::Moves(old_map, next.regions).size(), reason);
   return Status::Ok();
@@ -197,11 +214,21 @@ Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, c
     if (id != failed) survivors.push_back(id);
   PoolState next = pool_;
   next.nodes.erase(failed);
+  std::optional<NodeId> replacement;  // started here: given back when the change fails
+  auto fail = [&](const Status& cause) {
+    if (replacement) {
+      Status stop = provider_->Stop(*replacement);
+      if (!stop.ok()) spdlog::warn("giving back replacement node {}: {}", *replacement, stop.ToString());
+      return Status::Io(cause.message() + "; stopped the replacement node " + *replacement);
+    }
+    return cause;
+  };
   if (survivors.empty()) {
     auto id = NewNodeId();
     if (!id.ok()) return id.status();
     auto address = provider_->Start(*id, config);
     if (!address.ok()) return Status::Io("the last node failed and no replacement started: " + address.status().message());
+    replacement = *id;
     next.nodes[*id] = *address;
     survivors.push_back(*id);
   }
@@ -216,7 +243,7 @@ Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, c
   }
   auto plan = FailurePlan::Make(pool_.regions, migrating() ? pool_.previous_regions : std::nullopt, done, failed,
                                 survivors);
-  if (!plan.ok()) return plan.status();
+  if (!plan.ok()) return fail(plan.status());
   bool was_committed = false;
   if (migrating()) {
     auto c = redis_->Command({"HEXISTS", keys_.migration(pool_.epoch), "commit_ms"});
@@ -242,10 +269,10 @@ Status PoolManager::NodeFailed(const NodeId& failed, const PoolConfig& config, c
     // Recorded before the new pool is visible, so a frontend adopting it enters commit:
     // movers of the re-planned migration may already be copying.
     Status st = redis_->HSet(keys_.migration(next.epoch), {{"commit_ms", std::to_string(clock_->NowMs())}});
-    if (!st.ok()) return st;
+    if (!st.ok()) return fail(st);
   }
   Status st = SaveAndAnnounce(next, EventType::kNodeFailed, reason, failed);
-  if (!st.ok()) return st;
+  if (!st.ok()) return fail(st);
   spdlog::warn("epoch {}: node {} failed and left the pool ({}); {}", next.epoch, failed, reason,
                next.previous_regions ? "the migration of epoch " + std::to_string(old_epoch) + " goes on in this epoch"
                                      : "nothing to move");

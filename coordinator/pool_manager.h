@@ -35,7 +35,9 @@ class PoolManager {
   std::set<NodeId> DrainingNodes() const;
 
   // Grows or shrinks the pool to `target` nodes. Conflict while a migration runs; Invalid
-  // for a target out of 1..regions. On success the pool is migrating in the new epoch.
+  // for a target out of 1..regions. On success the pool is migrating in the new epoch. When
+  // a grow fails part-way (a node id, a start, the pool's write), the nodes it had started
+  // are stopped, the pool stays as it was, and the error (Io) says so.
   Status Resize(int target, const PoolConfig& config, const std::string& reason);
   // Ends the running migration: state=stable, publishes migration.done. The drained nodes
   // leave `nodes` and are returned in *drained, still running: stop them with
@@ -47,7 +49,8 @@ class PoolManager {
   // to the survivors, nothing is copied from it; a running migration is re-planned from the
   // current map (FailurePlan). With no survivor a replacement is started first. The failed
   // node is stopped through the provider; nodes that no longer own or give up a region are
-  // returned in *leaving, still running (stop them with RetireNodes once drained).
+  // returned in *leaving, still running (stop them with RetireNodes once drained). On
+  // failure a replacement started here is stopped again.
   Status NodeFailed(const NodeId& failed, const PoolConfig& config, const std::string& reason,
                     std::set<NodeId>* leaving);
   // Brings the pool in line with what the provider still runs after a restart: nodes that
@@ -62,8 +65,9 @@ class PoolManager {
  private:
   Result<NodeId> NewNodeId();
   Status Save(const PoolState& next);
-  // Saves `next` as the pool, then publishes the `type` event of the change (node lists and
-  // maps before and after); a failed publish is logged, readers catch up from history.
+  // Saves `next` as the pool (a write whose reply was lost counts when Redis holds the new
+  // epoch), then publishes the `type` event of the change (node lists and maps before and
+  // after); a failed publish is logged, readers catch up from history.
   Status SaveAndAnnounce(const PoolState& next, EventType type, const std::string& reason,
                          const std::string& node = "");
 
