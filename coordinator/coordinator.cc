@@ -1,5 +1,7 @@
 #include "coordinator/coordinator.h"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -20,6 +22,7 @@ Status Coordinator::Start() {
   auto address = RedisAddress::Parse(options_.redis_url);
   if (!address.ok()) return Status::Invalid("--redis: " + address.status().message());
   redis_ = std::make_unique<RedisClient>(*address, 5000);
+  agents_ = std::make_unique<AgentSupervisor>(options_.local.agent_interval_ms);
   int64_t deadline = clock_->MonoMs() + 30000;
   for (int attempt = 1;; ++attempt) {
     Status ping = redis_->Ping();
@@ -89,6 +92,7 @@ Status Coordinator::Start() {
   }
   last_eval_mono_ms_ = clock_->MonoMs();
   last_config_read_mono_ms_ = clock_->MonoMs();
+  NoteRedisLocked(true);
   return Status::Ok();
 }
 
@@ -126,6 +130,7 @@ void Coordinator::ReadMetricsLocked() {
   int serving = static_cast<int>(pool_->ServingNodes().size());
   for (int batch = 0; batch < 20; ++batch) {
     auto entries = redis_->XRead(keys_.metrics(), metrics_cursor_, 2000, -1);
+    NoteRedisLocked(entries.ok());
     if (!entries.ok()) {
       spdlog::debug("reading {}: {}", keys_.metrics(), entries.status().ToString());
       return;
@@ -294,9 +299,11 @@ std::optional<Coordinator::HealthCheck> Coordinator::PlanHealthCheckLocked() {
   check.now_ms = clock_->NowMs();
   for (const auto& [id, address] : check.nodes) {
     NodeObservation obs;
-    auto reg = redis_->Command({"EXISTS", keys_.agent(id)});
+    auto reg = redis_->Command({"HGET", keys_.agent(id), "interval_ms"});
+    NoteRedisLocked(reg.ok());
     if (!reg.ok()) return std::nullopt;  // Redis trouble: no judgement on nodes
-    obs.agent_registered = reg->integer == 1;
+    obs.agent_registered = !reg->is_nil();
+    if (obs.agent_registered) agents_->Registered(id, std::strtoll(reg->str.c_str(), nullptr, 10));
     auto s = last_sample_.find(id);
     if (s != last_sample_.end()) {
       obs.sample_ts = s->second.ts;
@@ -306,6 +313,11 @@ std::optional<Coordinator::HealthCheck> Coordinator::PlanHealthCheckLocked() {
     check.observations[id] = obs;
   }
   return check;
+}
+
+void Coordinator::NoteRedisLocked(bool answered) {
+  if (answered) agents_->RedisAnswered(clock_->MonoMs());
+  else agents_->RedisFailed();
 }
 
 void Coordinator::ProbeNodes(HealthCheck* check) {
@@ -328,15 +340,12 @@ void Coordinator::ApplyHealthCheckLocked(const HealthCheck& check) {
   }
   for (const auto& [id, obs] : check.observations) {
     const std::string& address = check.nodes.at(id);
-    if (obs.probe_ok && *obs.probe_ok && !obs.agent_registered) {
-      // A dead agent is not a dead node: bring the agent back when the provider can.
-      int64_t& last = agent_restarted_mono_ms_[id];
-      if (last == 0 || clock_->MonoMs() - last > 10000) {
-        last = clock_->MonoMs();
-        bool ok = provider_->RestartAgent(id);
-        spdlog::warn("the agent of node {} is not registered but the node answers: {}", id,
-                     ok ? "restarted the agent" : "the provider cannot restart it");
-      }
+    // A dead agent is not a dead node: bring the agent back when the provider can (not
+    // while its registration may only have expired in a Redis outage).
+    if (agents_->ShouldRestart(id, obs.agent_registered, obs.probe_ok.value_or(false), clock_->MonoMs())) {
+      bool ok = provider_->RestartAgent(id);
+      spdlog::warn("the agent of node {} is not registered but the node answers: {}", id,
+                   ok ? "restarted the agent" : "the provider cannot restart it");
     }
     if (!failures_.Observe(id, obs, check.now_ms)) continue;
     std::string how = obs.probe_ok ? (obs.agent_registered ? "did not answer the coordinator's probe"
@@ -352,6 +361,7 @@ void Coordinator::ApplyHealthCheckLocked(const HealthCheck& check) {
       retiring_since_ms_ = clock_->NowMs();
     }
     failures_.Forget(id);
+    agents_->Forget(id);
     last_sample_.erase(id);
     figures_.ForgetNode(id);
     if (!st.ok()) {

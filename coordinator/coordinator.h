@@ -24,6 +24,7 @@
 #include "common/pool_config.h"
 #include "common/redis_client.h"
 #include "common/redis_keys.h"
+#include "coordinator/agent_supervisor.h"
 #include "coordinator/failure_detector.h"
 #include "coordinator/figure_aggregator.h"
 #include "coordinator/local_node_provider.h"
@@ -110,6 +111,9 @@ class Coordinator {
   static constexpr int64_t kProbeTimeoutMs = 500;
   // nullopt when Redis did not answer: then no judgement on nodes.
   std::optional<HealthCheck> PlanHealthCheckLocked();
+  // Tells the agent supervisor whether Redis answered (a registration may have expired while
+  // it did not).
+  void NoteRedisLocked(bool answered);
   static void ProbeNodes(HealthCheck* check);
   void ApplyHealthCheckLocked(const HealthCheck& check);
   Status EndMigrationLocked(const std::string& reason);
@@ -133,7 +137,8 @@ class Coordinator {
   std::atomic<bool> retired_{false};
   FailureDetector failures_{15000};
   int64_t last_health_check_mono_ms_ = 0;
-  std::map<NodeId, int64_t> agent_restarted_mono_ms_;
+  // Initialized in Start() with the agents' interval.
+  std::unique_ptr<AgentSupervisor> agents_;
   uint64_t node_failures_ = 0;
   // Nodes that left the pool at migration.done, stopped once no frontend can ask them.
   std::set<NodeId> retiring_;

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -15,6 +17,7 @@
 #include "common/memcache_client.h"
 #include "common/pool_event.h"
 #include "common/redis_subscriber.h"
+#include "common/subprocess.h"
 #include "tests/harness/test_pool.h"
 
 namespace mcscale {
@@ -369,6 +372,60 @@ TEST(CoordinatorIt, ApiAnswersPromptlyWhileProbesOfStoppedNodesHang) {
   EXPECT_LT(sorted[sorted.size() * 9 / 10], 300) << all;
   // The nodes are still in the pool: slow, not failed.
   EXPECT_EQ(pool.Pool()->nodes.size(), 3u);
+}
+
+TEST(CoordinatorIt, RedisOutageLongerThanTheRegistrationsRestartsNoLiveAgent) {
+  TestPoolOptions opts;
+  opts.config["mode"] = "manual";
+  TestPool pool(opts);
+  ASSERT_TRUE(pool.WaitForSize(1, 60000));
+  ASSERT_EQ(pool.Api("POST", "/api/pool/resize", R"({"size":2})").status, 200);
+  ASSERT_TRUE(pool.WaitForSize(2, 60000));
+  auto nodes = pool.Pool()->nodes;
+  auto registered = [&](const NodeId& id) {
+    auto r = pool.client().Command({"EXISTS", pool.keys().agent(id)});
+    return r.ok() && r->integer == 1;
+  };
+  std::map<NodeId, int> agents;
+  int64_t longest_ttl_ms = 0;
+  for (const auto& [id, address] : nodes) {
+    ASSERT_TRUE(WaitUntil([&] { return registered(id); }, 30000)) << id;
+    agents[id] = NodeAndAgentPid(pool, id).second;
+    ASSERT_GT(agents[id], 0);
+    auto ttl = pool.client().Command({"PTTL", pool.keys().agent(id)});
+    ASSERT_TRUE(ttl.ok());
+    longest_ttl_ms = std::max<int64_t>(longest_ttl_ms, ttl->integer);
+  }
+  // Redis stays away until every registration has expired; the agents live on.
+  auto expired = std::chrono::steady_clock::now() + std::chrono::milliseconds(longest_ttl_ms + 500);
+  pool.redis().Stop();
+  ASSERT_TRUE(WaitUntil([&] { return std::chrono::steady_clock::now() >= expired; }, 30000));
+  pool.redis().Start();
+  int missing = 0;
+  for (const auto& [id, pid] : agents) missing += registered(id) ? 0 : 1;
+  EXPECT_GT(missing, 0) << "the registrations expired during the outage";
+  // The agents register again on their own...
+  for (const auto& [id, pid] : agents) ASSERT_TRUE(WaitUntil([&] { return registered(id); }, 30000)) << id;
+  // ...and the coordinator, some health checks later, has restarted none of them.
+  auto samples = [&] {
+    std::string text = pool.Api("GET", "/metrics").body;
+    auto at = text.find("\nmcscale_metric_samples_total ");
+    return at == std::string::npos ? int64_t{0} : std::strtoll(text.c_str() + at + 30, nullptr, 10);
+  };
+  int64_t seen = samples();
+  ASSERT_TRUE(WaitUntil([&] { return samples() >= seen + 30; }, 30000)) << "the coordinator reads metrics again";
+  for (const auto& [id, pid] : agents) {
+    EXPECT_EQ(NodeAndAgentPid(pool, id).second, pid) << "the agent of " << id << " was restarted";
+    EXPECT_TRUE(ProcessCommandLine(pid).has_value()) << "the agent of " << id << " was stopped";
+  }
+  EXPECT_EQ(pool.coordinator().ReadLog().find("restarted the agent"), std::string::npos);
+
+  // An agent that really died is still restarted once the grace is over.
+  const NodeId& victim = agents.begin()->first;
+  ::kill(agents[victim], SIGKILL);
+  ASSERT_TRUE(WaitUntil([&] { return NodeAndAgentPid(pool, victim).second != agents[victim]; }, 60000))
+      << "the dead agent of " << victim << " was not restarted";
+  EXPECT_TRUE(WaitUntil([&] { return registered(victim); }, 30000));
 }
 
 TEST(CoordinatorIt, BadFlagsExitTwoWithTheFieldNamed) {
