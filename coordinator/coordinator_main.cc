@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
       .Add("log-level", "info", "trace, debug, info, warn or error")
       .AddFlag("no-migration", "resize by remapping only (keys of moving regions are lost), as the anchors do")
       .Add("claim-grace-ms", "2000", "issue an epoch's moves when no frontend claimed them within this time")
-      .Add("drain-timeout-s", "600", "end a migration that is not done after this many seconds")
+      .Add("drain-timeout-s", "600", "cancel a migration that is not done after this many seconds")
+      .Add("cancel-wait-s", "30", "after a cancel, restart the agents of movers that did not stop within this time")
       .AddFlag("retire-on-exit", "stop every node and delete the pool when stopped (SIGTERM/SIGINT)");
   opts.ParseOrExit(argc, argv);
 
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
   co.live_migration = !opts.GetFlag("no-migration");
   co.claim_grace_ms = opts.IntOrExit("claim-grace-ms", 0, 3600 * 1000);
   co.drain_timeout_ms = opts.IntOrExit("drain-timeout-s", 1, 7 * 24 * 3600) * 1000;
+  co.cancel_wait_ms = opts.IntOrExit("cancel-wait-s", 1, 3600) * 1000;
 
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa {};
@@ -120,7 +122,10 @@ int main(int argc, char** argv) {
   // The dashboard at "/": every file it needs is embedded in this binary.
   for (const DashboardAsset& asset : DashboardAssets()) {
     api.AddPage(asset.path, [asset] {
-      return HttpReply{200, std::string(reinterpret_cast<const char*>(asset.data), asset.size), asset.content_type};
+      HttpResponse page;
+      page.body.assign(reinterpret_cast<const char*>(asset.data), asset.size);
+      page.content_type = asset.content_type;
+      return page;
     });
   }
   st = api.Start(*http);

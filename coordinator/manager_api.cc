@@ -1,11 +1,5 @@
 #include "coordinator/manager_api.h"
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <event2/thread.h>
-
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -15,8 +9,13 @@ namespace mcscale {
 
 namespace {
 
-HttpReply Json(int code, const nlohmann::json& j) { return {code, j.dump(), "application/json"}; }
-HttpReply Error(int code, const std::string& message) { return Json(code, {{"error", message}}); }
+HttpResponse Json(int code, const nlohmann::json& j) {
+  HttpResponse r;
+  r.status = code;
+  r.body = j.dump();
+  return r;
+}
+HttpResponse Error(int code, const std::string& message) { return HttpResponse::Error(code, message); }
 
 int CodeFor(const Status& st) {
   switch (st.code()) {
@@ -59,7 +58,7 @@ ManagerApi::ManagerApi(Coordinator* coordinator, std::string admin_token)
 
 ManagerApi::~ManagerApi() { Stop(); }
 
-HttpReply ManagerApi::Resize(const std::string& body) {
+HttpResponse ManagerApi::Resize(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Error(400, "body: expected a JSON object with size or delta");
   int size;
@@ -82,15 +81,20 @@ HttpReply ManagerApi::Resize(const std::string& body) {
   return Json(200, coordinator_->PoolView());
 }
 
-HttpReply ManagerApi::Handle(const std::string& method, const std::string& path, const std::string& query,
-                             const std::string& body, const std::string& authorization) {
+HttpResponse ManagerApi::Handle(const std::string& method, const std::string& path, const std::string& query,
+                                const std::string& body, const std::string& authorization) {
   bool change = method != "GET" && method != "HEAD";
   if (change && !admin_token_.empty() && authorization != "Bearer " + admin_token_)
     return Error(401, "this change needs the admin token (Authorization: Bearer TOKEN)");
 
   if (method == "GET") {
     if (path == "/healthz") return Json(200, {{"ok", true}, {"retired", coordinator_->retired()}});
-    if (path == "/metrics") return {200, coordinator_->PrometheusText(), "text/plain; version=0.0.4"};
+    if (path == "/metrics") {
+      HttpResponse r;
+      r.body = coordinator_->PrometheusText();
+      r.content_type = "text/plain; version=0.0.4";
+      return r;
+    }
     if (path == "/api/pool") return Json(200, coordinator_->PoolView());
     if (path == "/api/config") return Json(200, coordinator_->ConfigView());
     if (path == "/api/stats") {
@@ -140,72 +144,31 @@ HttpReply ManagerApi::Handle(const std::string& method, const std::string& path,
   return Error(404, "no such endpoint: " + path);
 }
 
-void ManagerApi::OnRequest(evhttp_request* req, void* arg) {
-  auto* self = static_cast<ManagerApi*>(arg);
-  std::string method;
-  switch (evhttp_request_get_command(req)) {
-    case EVHTTP_REQ_GET: method = "GET"; break;
-    case EVHTTP_REQ_HEAD: method = "HEAD"; break;
-    case EVHTTP_REQ_POST: method = "POST"; break;
-    case EVHTTP_REQ_PUT: method = "PUT"; break;
-    case EVHTTP_REQ_DELETE: method = "DELETE"; break;
-    default: method = "OTHER"; break;
-  }
-  const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
-  const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
-  const char* query = uri ? evhttp_uri_get_query(uri) : nullptr;
-  evbuffer* in = evhttp_request_get_input_buffer(req);
-  std::string body(evbuffer_get_length(in), '\0');
-  if (!body.empty()) evbuffer_copyout(in, body.data(), body.size());
-  const char* auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-
-  HttpReply reply = self->Handle(method, path && *path ? path : "/", query ? query : "", body, auth ? auth : "");
-  evkeyvalq* headers = evhttp_request_get_output_headers(req);
-  evhttp_add_header(headers, "Content-Type", reply.content_type.c_str());
-  evhttp_add_header(headers, "Cache-Control", "no-store");
-  evbuffer* out = evbuffer_new();
-  evbuffer_add(out, reply.body.data(), reply.body.size());
-  evhttp_send_reply(req, reply.code, nullptr, out);
-  evbuffer_free(out);
-}
-
 Status ManagerApi::Start(const HostPort& address) {
-  static bool threads_ready = (evthread_use_pthreads() == 0);
-  (void)threads_ready;
-  base_ = event_base_new();
-  http_ = evhttp_new(base_);
-  evhttp_set_max_body_size(http_, 1 << 20);
-  evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-                                        EVHTTP_REQ_DELETE);
-  evhttp_set_gencb(http_, &ManagerApi::OnRequest, this);
-  if (evhttp_bind_socket_with_handle(http_, address.host.c_str(), address.port) == nullptr) {
-    evhttp_free(http_);
-    event_base_free(base_);
-    http_ = nullptr;
-    base_ = nullptr;
-    return Status::Io("cannot listen on " + address.ToString() + " (address in use or not local)");
+  HttpServerOptions options;
+  options.threads = 1;
+  options.max_body_bytes = 1 << 20;
+  options.body_limit_note = "the manager API takes bodies of up to 1 MiB";
+  server_ = std::make_unique<HttpServer>(options, [this](const HttpRequestHead& head, std::string_view body) {
+    const std::string* auth = head.Find("authorization");
+    // HEAD is answered as GET; the server leaves the body out.
+    HttpResponse r = Handle(head.method == "HEAD" ? "GET" : head.method, head.path, head.query, std::string(body),
+                            auth ? *auth : "");
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  });
+  Status st = server_->Start(address);
+  if (!st.ok()) {
+    server_.reset();
+    return st;
   }
-  // Keeps the loop alive with no connections; Stop() activates it to break the loop.
-  stop_event_ = event_new(base_, -1, EV_PERSIST, [](evutil_socket_t, short, void* b) {
-    event_base_loopbreak(static_cast<event_base*>(b));
-  }, base_);
-  timeval forever{3600 * 24 * 365, 0};
-  event_add(stop_event_, &forever);
-  thread_ = std::thread([this] { event_base_dispatch(base_); });
-  spdlog::info("manager API on http://{}/", address.ToString());
+  spdlog::info("manager API on http://{}:{}/", address.host, server_->port());
   return Status::Ok();
 }
 
 void ManagerApi::Stop() {
-  if (!base_) return;
-  event_active(stop_event_, EV_TIMEOUT, 0);
-  if (thread_.joinable()) thread_.join();
-  event_free(stop_event_);
-  evhttp_free(http_);
-  event_base_free(base_);
-  base_ = nullptr;
-  http_ = nullptr;
-  stop_event_ = nullptr;
+  if (server_) server_->Stop();
+  server_.reset();
 }
 
 }  // namespace mcscale
