@@ -1,15 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end checks of mcscale-frontend, the file service, run by scripts/test.sh after CTest:
-#  1. its multipart parser under libFuzzer (clang, AddressSanitizer, UndefinedBehaviorSanitizer)
-#     for a bounded time, on the seed corpus in frontend/file_service/fuzz/corpus;
-#  2. its web page in headless Chromium against a whole local pool (redis-server, the
-#     coordinator with one memcached node, mcscale-frontend): upload an image through the
-#     form, look it up, check it rendered; the screenshot goes to
-#     tests/artifacts/file_service_page.png.
-# Fails on any crash, sanitizer report or page check that did not hold.
+# End-to-end check of mcscale-frontend, the file service, run by scripts/test.sh after CTest:
+# its web page in headless Chromium against a whole local pool (redis-server, the coordinator
+# with one memcached node, mcscale-frontend): upload an image through the form, look it up,
+# check it rendered; the screenshot goes to tests/artifacts/file_service_page.png. Fails
+# when a page check did not hold. (Its multipart parser is fuzzed by scripts/test.d/fuzz.sh.)
 #   MCSCALE_BUILD_DIR          build folder with the binaries (default: build)
-#   MCSCALE_FUZZ_BUILD_DIR     clang build folder for the fuzzer (default: build-fuzz)
-#   MCSCALE_FILE_FUZZ_SECONDS  how long to fuzz (default: 30; 0 skips the fuzzer)
 #   CHROMIUM                   the browser (default: /usr/bin/chromium; apt-get installs it when missing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,26 +13,7 @@ build=${MCSCALE_BUILD_DIR:-$root/build}
 bin=$(cd "$build" && pwd)/bin
 say() { echo "file_service_e2e: $*"; }
 
-# --- 1. the multipart parser under libFuzzer ----------------------------------------------
-seconds=${MCSCALE_FILE_FUZZ_SECONDS:-30}
-if [ "$seconds" != 0 ]; then
-  fuzz_build=${MCSCALE_FUZZ_BUILD_DIR:-$root/build-fuzz}
-  cmake -S . -B "$fuzz_build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMCSCALE_BUILD_FUZZ=ON -DMCSCALE_BUILD_TESTS=OFF -DMCSCALE_BUILD_BENCH=OFF >/dev/null
-  cmake --build "$fuzz_build" -j 2 --target file_service_multipart_fuzzer
-  corpus=$(mktemp -d)
-  cp "$root"/frontend/file_service/fuzz/corpus/* "$corpus"/
-  artifacts="$fuzz_build/fuzz-artifacts"
-  mkdir -p "$artifacts"
-  say "fuzzing the multipart parser for ${seconds}s; crashing inputs go to $artifacts/"
-  status=0
-  "$fuzz_build/bin/file_service_multipart_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=16384 -print_final_stats=1 -artifact_prefix="$artifacts/file-service-" "$corpus" || status=$?
-  rm -rf "$corpus"
-  [ $status = 0 ] || { say "FAILED: the fuzzer found a problem"; exit 1; }
-fi
-
-# --- 2. the page in headless Chromium -----------------------------------------------------
+# --- the page in headless Chromium -------------------------------------------------------
 command -v node >/dev/null && command -v npm >/dev/null || { say "FAILED: node and npm are needed"; exit 1; }
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
