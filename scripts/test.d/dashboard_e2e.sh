@@ -16,14 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-build=${MCSCALE_BUILD_DIR:-build}
-case "$build" in /*) ;; *) build=$root/$build ;; esac
-bin=$build/bin
+source scripts/lib/pool.sh
+pool_token=e2e-$RANDOM$RANDOM
+pool_init dashboard_e2e
 playwright_version=1.65.1
-started=$SECONDS
-
-say() { echo "dashboard_e2e: $*"; }
-die() { say "FAILED: $*"; exit 1; }
 
 for b in mcscale-coordinator mcscale-agent mcscale; do
   [ -x "$bin/$b" ] || die "$bin/$b is missing: build it first (cmake --build $build --target $b)"
@@ -55,119 +51,25 @@ if [ "$(node -p "try { require('$e2e/node_modules/playwright-core/package.json')
       "playwright-core@$playwright_version" >/dev/null) || die "npm install playwright-core failed"
 fi
 
-# --- helpers ----------------------------------------------------------------------------
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 500); do
-    p=$((30000 + RANDOM % 2500))
-    if port_free "$p"; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
-# Polls "$@" every 0.2 s until it succeeds or $1 seconds passed.
-wait_for() {
-  local seconds=$1; shift
-  local deadline=$((SECONDS + seconds))
-  until "$@"; do
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.2
-  done
-}
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
-provider_pids() {
-  redis-cli -p "$redis_port" --raw HVALS mcscale:provider 2>/dev/null |
-    grep -o '"\(agent_\)\{0,1\}pid":[0-9]*' | grep -o '[0-9]*$' || true
-}
-tail_log() { [ -f "$1" ] && { echo "----- last lines of $1"; tail -n "${2:-30}" "$1"; }; return 0; }
-
 # --- start ------------------------------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/mcscale-dashboard-e2e.XXXXXX")
-mkdir -p "$work/redis" "$work/nodes"
 artifacts=$root/tests/artifacts
 mkdir -p "$artifacts"
 rm -f "$artifacts"/dashboard*.png
-token=e2e-$RANDOM$RANDOM
-redis_pid=""
-coordinator_pid=""
-traffic_pid=""
-seen_pids=""
-
-# Stops what this script started: the traffic, the pool (retired through the API: the
-# coordinator stops every node and agent, then exits), Redis. Runs on every exit.
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  alive "$traffic_pid" && kill -TERM "$traffic_pid" 2>/dev/null
-  if alive "$redis_pid"; then seen_pids="$seen_pids $(provider_pids)"; fi
-  if alive "$coordinator_pid"; then
-    if ! curl -s --max-time 60 -X POST -H "Authorization: Bearer $token" "http://$http/api/pool/retire" \
-        >"$work/retire.json"; then
-      say "retire through the API failed; stopping the coordinator (--retire-on-exit)"
-      kill -TERM "$coordinator_pid" 2>/dev/null
-    fi
-    if ! wait_for 60 eval '! alive "$coordinator_pid"'; then
-      say "the coordinator did not exit after the retire; killing it"
-      kill -KILL "$coordinator_pid" 2>/dev/null
-      rc=1
-    fi
-  fi
-  local left=""
-  for pid in $seen_pids; do
-    if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "memcached\|mcscale-agent"; then
-      left="$left $pid"
-    fi
-  done
-  if [ -n "$left" ]; then
-    say "nodes or agents left running after the retire:$left; killing them"
-    kill -KILL $left 2>/dev/null
-    rc=1
-  fi
-  if alive "$redis_pid"; then
-    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || kill -TERM "$redis_pid" 2>/dev/null
-    wait_for 20 eval '! alive "$redis_pid"' || kill -KILL "$redis_pid" 2>/dev/null
-  fi
-  wait 2>/dev/null
-  if [ $rc -ne 0 ]; then
-    tail_log "$work/coordinator.log" 40
-    tail_log "$work/traffic.log" 10
-    say "FAILED after $((SECONDS - started)) s; logs kept in $work"
-  else
-    if [ "${MCSCALE_E2E_KEEP:-0}" = 1 ]; then say "logs kept in $work"; else rm -rf "$work"; fi
-    say "passed in $((SECONDS - started)) s; stopped everything it started"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-redis_port=$(free_port)
-http=127.0.0.1:$(free_port)
-redis_url=redis://127.0.0.1:$redis_port
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --appendonly yes --save "" \
-  --daemonize no --protected-mode yes >"$work/redis.log" 2>&1 </dev/null &
-redis_pid=$!
-wait_for 20 eval '[ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ]' ||
-  { tail_log "$work/redis.log"; die "redis-server did not start on port $redis_port"; }
+pool_start_redis
 
 # Auto mode that never decides (min_requests out of reach), so only the test resizes the
 # pool; 5 s figures so the charts get points quickly; with no frontend attached, the
 # coordinator issues a migration's moves after --claim-grace-ms, long enough for the page
 # to show the migration's progress bars.
 config='{"interval_s":5,"window_s":5,"bucket_s":5,"min_requests":1000000000,"node_capacity_mb":16}'
-"$bin/mcscale-coordinator" --redis "$redis_url" --http "$http" --admin-token "$token" \
-  --agent-interval-ms 200 --state-dir "$work/nodes" --config "$config" --retire-on-exit --claim-grace-ms 10000 \
-  >"$work/coordinator.log" 2>&1 </dev/null &
-coordinator_pid=$!
-wait_for 90 eval 'curl -sf --max-time 2 "http://$http/healthz" >/dev/null' ||
-  die "the coordinator did not answer on http://$http/healthz"
+pool_start_coordinator 90 --agent-interval-ms 200 --config "$config" --retire-on-exit --claim-grace-ms 10000
 say "coordinator on http://$http (redis $redis_url, logs in $work)"
 
 "$bin/mcscale" traffic --redis "$redis_url" --rate 400 --phase-s 10 >"$work/traffic.log" 2>&1 </dev/null &
 traffic_pid=$!
+pool_track "$traffic_pid"
 
 # --- the browser test -------------------------------------------------------------------
-DASHBOARD_URL=http://$http ADMIN_TOKEN=$token TRAFFIC_PID=$traffic_pid ARTIFACT_DIR=$artifacts \
+DASHBOARD_URL=http://$http ADMIN_TOKEN=$pool_token TRAFFIC_PID=$traffic_pid ARTIFACT_DIR=$artifacts \
   CHROMIUM=$chromium CHROMIUM_PROFILE=$work/chromium-profile NODE_PATH=$e2e/node_modules \
   node tests/dashboard/dashboard_e2e.js
