@@ -15,10 +15,12 @@
 #include "bench/bench_pool.h"
 #include "bench/consistency_checker.h"
 #include "bench/local_server.h"
+#include "bench/minimum_moves.h"
 #include "bench/versioned_workload.h"
 #include "common/memcache_client.h"
 #include "common/logging.h"
 #include "common/options.h"
+#include "common/region_map.h"
 #include "frontend/pool_client.h"
 
 namespace mcscale::bench {
@@ -160,26 +162,6 @@ Result<std::vector<ResizeStep>> ResizeBench::ParseSteps(const std::string& text,
   }
   if (steps.empty()) return Status::Invalid("expected at least one FROM:TO");
   return steps;
-}
-
-size_t ResizeBench::MinimumMoves(const RegionMap& old_map, const std::vector<NodeId>& nodes) {
-  int r = old_map.region_count();
-  int n = static_cast<int>(nodes.size());
-  auto counts = old_map.Counts();
-  int q = r / n, extra = r % n;
-  size_t best_kept = 0;
-  for (uint32_t mask = 0; mask < (1u << n); ++mask) {
-    if (__builtin_popcount(mask) != extra) continue;
-    size_t kept = 0;
-    for (int i = 0; i < n; ++i) {
-      int target = q + static_cast<int>((mask >> i) & 1);
-      auto it = counts.find(nodes[static_cast<size_t>(i)]);
-      int have = it == counts.end() ? 0 : it->second;
-      kept += static_cast<size_t>(std::min(have, target));
-    }
-    best_kept = std::max(best_kept, kept);
-  }
-  return static_cast<size_t>(r) - best_kept;
 }
 
 int ResizeBench::CapacityMb(uint32_t keys, size_t value_size, int smallest_pool) {

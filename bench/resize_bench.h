@@ -30,7 +30,6 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/hit_ratio_chart.h"
-#include "common/region_map.h"
 #include "common/status.h"
 
 namespace mcscale::bench {
@@ -84,10 +83,6 @@ class ResizeBench {
   // "3:4,4:2,2:5" -> {3,4},{4,2},{2,5}. Each size within 1..max_nodes, A != B, and each
   // step starting at the size the one before ended at. The error says which step and why.
   static Result<std::vector<ResizeStep>> ParseSteps(const std::string& text, int max_nodes);
-  // The fewest regions any balanced map for `nodes` (every node floor(R/n) or ceil(R/n)
-  // regions) can move from `old_map`, by brute force over which nodes take the extra
-  // regions (independent of RegionMap::Rebalance). REQUIRES: 1 <= nodes.size() <= 20.
-  static size_t MinimumMoves(const RegionMap& old_map, const std::vector<NodeId>& nodes);
   // Per-node memory for `keys` values of `value_size` bytes on a pool of `smallest_pool`
   // nodes, with room to spare (memcached takes the memory only as items arrive).
   static int CapacityMb(uint32_t keys, size_t value_size, int smallest_pool);

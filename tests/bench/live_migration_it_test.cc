@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "bench/consistency_checker.h"
+#include "bench/minimum_moves.h"
 #include "common/event_log.h"
 #include "common/memcache_client.h"
 #include "common/move_planner.h"
@@ -30,27 +31,6 @@ using testing::WaitUntil;
 constexpr uint32_t kKeys = 100000;
 
 enum class Variant { kPlain, kPausedFrontend, kAgentKilled };
-
-// The fewest regions any balanced map for `nodes` can move from `old_map`, computed by
-// brute force over which nodes get the extra region (independent of RegionMap::Rebalance).
-size_t MinimumMoves(const RegionMap& old_map, const std::vector<NodeId>& nodes) {
-  int r = old_map.region_count();
-  int n = static_cast<int>(nodes.size());
-  auto counts = old_map.Counts();
-  int q = r / n, extra = r % n;
-  size_t best_kept = 0;
-  for (uint32_t mask = 0; mask < (1u << n); ++mask) {
-    if (__builtin_popcount(mask) != extra) continue;
-    size_t kept = 0;
-    for (int i = 0; i < n; ++i) {
-      int target = q + ((mask >> i) & 1);
-      int have = counts.count(nodes[static_cast<size_t>(i)]) ? counts[nodes[static_cast<size_t>(i)]] : 0;
-      kept += static_cast<size_t>(std::min(have, target));
-    }
-    best_kept = std::max(best_kept, kept);
-  }
-  return static_cast<size_t>(r) - best_kept;
-}
 
 class LiveMigration {
  public:

@@ -26,6 +26,7 @@
 TEST(McscaleBenchResizeIt, NeedsTheBenchmarks) { GTEST_SKIP() << "built without MCSCALE_BUILD_BENCH"; }
 #else
 #include "bench/hit_ratio_chart.h"
+#include "bench/minimum_moves.h"
 #include "bench/resize_bench.h"
 
 namespace mcscale {
@@ -169,16 +170,16 @@ TEST(ResizeBench, ParseStepsChainsTheResizes) {
   EXPECT_NE(broken.status().message().find("'5:2' starts at 5"), std::string::npos) << broken.status().message();
 }
 
-TEST(ResizeBench, MinimumMovesIsTheFewestRegionsABalancedMapMoves) {
+TEST(MinimumMoves, IsTheFewestRegionsABalancedMapMoves) {
   auto three = *RegionMap::Initial(16, {"a", "b", "c"});  // 6, 5, 5
-  EXPECT_EQ(ResizeBench::MinimumMoves(three, {"a", "b", "c", "d"}), 4u);  // 4 each: d takes 4
-  EXPECT_EQ(ResizeBench::MinimumMoves(three, {"a", "b"}), 5u);            // c's 5 move
-  EXPECT_EQ(ResizeBench::MinimumMoves(three, {"a", "b", "c"}), 0u);
+  EXPECT_EQ(MinimumMoves(three, {"a", "b", "c", "d"}), 4u);  // 4 each: d takes 4
+  EXPECT_EQ(MinimumMoves(three, {"a", "b"}), 5u);            // c's 5 move
+  EXPECT_EQ(MinimumMoves(three, {"a", "b", "c"}), 0u);
   auto seven = *RegionMap::Initial(16, {"1", "2", "3", "4", "5", "6", "7"});
-  EXPECT_EQ(ResizeBench::MinimumMoves(seven, {"1", "2", "3", "4", "5", "6", "7", "8"}), 2u);  // DESIGN.md
+  EXPECT_EQ(MinimumMoves(seven, {"1", "2", "3", "4", "5", "6", "7", "8"}), 2u);  // DESIGN.md
   // Rebalance reaches the minimum.
   auto four = *RegionMap::Rebalance(three, {"a", "b", "c", "d"});
-  EXPECT_EQ(RegionMap::Moves(three, four).size(), ResizeBench::MinimumMoves(three, four.Nodes()));
+  EXPECT_EQ(RegionMap::Moves(three, four).size(), MinimumMoves(three, four.Nodes()));
 }
 
 TEST(HitRatioChart, DrawsEachRunWithItsMarkersAndLegend) {
