@@ -260,3 +260,40 @@ ShellRun RunShell(const std::string& line) {
   return run;
 }
 }  // namespace mcscale::testing
+
+namespace mcscale::testing {
+namespace {
+// `text` as one word of sh: in single quotes, each ' written as '\''.
+std::string ShellWord(const std::string& text) {
+  std::string word = "'";
+  for (char c : text) word += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return word + "'";
+}
+std::string Seconds(int64_t ms) { return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + "s"; }
+}  // namespace
+
+CommandRun RunCommand(const std::vector<std::string>& argv, int64_t timeout_ms, int64_t grace_ms) {
+  TempDir dir;
+  std::string err_path = dir.path() + "/stderr";
+  // coreutils timeout; --foreground signals only the command, never its children.
+  std::string line = "timeout --foreground " +
+                     (grace_ms > 0 ? "--signal=INT --kill-after=" + Seconds(grace_ms) : std::string("--signal=KILL")) +
+                     " " + Seconds(timeout_ms);
+  for (const auto& arg : argv) line += " " + ShellWord(arg);
+  line += " 2>" + ShellWord(err_path);
+  auto start = std::chrono::steady_clock::now();
+  ShellRun shell = RunShell(line);
+  CommandRun run;
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.status = shell.status;
+  run.out = std::move(shell.out);
+  std::ifstream in(err_path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  run.err = ss.str();
+  if ((run.status == 124 || run.status == 137) && run.seconds * 1000 >= static_cast<double>(timeout_ms))
+    ADD_FAILURE() << (argv.empty() ? std::string("(nothing)") : argv[0]) << " did not finish within "
+                  << timeout_ms / 1000.0 << " s";
+  return run;
+}
+}  // namespace mcscale::testing

@@ -144,4 +144,19 @@ struct ShellRun {
 ShellRun RunShell(const std::string& line);
 }  // namespace mcscale::testing
 
+namespace mcscale::testing {
+struct CommandRun {
+  int status = -1;     // exit status; 124 or 137 when it overran its time (below)
+  std::string out;     // what it wrote to stdout
+  std::string err;     // what it wrote to stderr
+  double seconds = 0;  // how long it ran
+};
+// Runs argv (argv[0] a path, e.g. BinPath(NAME)) through RunShell, collecting stdout and
+// stderr apart. A run that has not ended after timeout_ms gets SIGINT, so it can clean up,
+// and SIGKILL grace_ms later (at once when grace_ms is 0); the test then fails, naming the
+// command. Only the command is signalled, not what it started; its stdout is read to the
+// end, so a child it leaves running with that stdout still open keeps this waiting.
+CommandRun RunCommand(const std::vector<std::string>& argv, int64_t timeout_ms, int64_t grace_ms = 0);
+}  // namespace mcscale::testing
+
 #endif  // MCSCALE_TESTS_HARNESS_TEST_SERVERS_H_

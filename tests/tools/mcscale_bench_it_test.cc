@@ -2,16 +2,9 @@
 // get-only run hit, bad options exit 2 naming the option, and --compare prints per-round and
 // median ratios. Also unit tests of the load generator's parts (reply parser, latency
 // histogram, workload, comparison), which need no server.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <fstream>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -31,56 +24,14 @@ namespace {
 
 using mcscale::testing::BinPath;
 using mcscale::testing::MemcachedServer;
-using mcscale::testing::TempDir;
 
-struct BenchRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using BenchRun = mcscale::testing::CommandRun;
 
 // Runs mcscale-bench with `args`, stdout and stderr captured apart; killed after 60 s.
 BenchRun RunBench(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::string out_path = dir.path() + "/out";
-  std::string err_path = dir.path() + "/err";
   std::vector<std::string> argv = {BinPath("mcscale-bench")};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
-  BenchRun run;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      ADD_FAILURE() << "mcscale-bench did not finish within 60 s";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = ReadFile(out_path);
-  run.err = ReadFile(err_path);
-  return run;
+  return mcscale::testing::RunCommand(argv, 60000);
 }
 
 nlohmann::json ParseJson(const BenchRun& run) {
@@ -99,7 +50,7 @@ TEST(McscaleBenchIt, TimedMixedRunReportsOpsAndLatency) {
   MemcachedServer mc;
   BenchRun run = RunBench({"--server", mc.address(), "--duration-s", "2", "--threads", "2",
                            "--connections", "8", "--pipeline", "4", "--keys", "1000", "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.status, 0) << run.err;
   auto j = ParseJson(run);
   EXPECT_GT(j.value("ops", 0), 0) << run.out;
   EXPECT_GT(j.value("gets", 0), 0);
@@ -120,7 +71,7 @@ TEST(McscaleBenchIt, WarmupThenGetOnlyRunHits) {
   BenchRun run = RunBench({"--server", mc.address(), "--warmup", "--ratio", "1:0", "--keys", "3000",
                            "--requests", "20000", "--connections", "6", "--pipeline", "8",
                            "--dist", "zipf", "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.status, 0) << run.err;
   auto j = ParseJson(run);
   EXPECT_EQ(j["warmup"][mc.address()].value("sets", 0), 3000) << j.dump();
   EXPECT_EQ(j.value("sets", -1), 0);
@@ -142,7 +93,7 @@ TEST(McscaleBenchIt, BadOptionsExitTwoNamingTheOption) {
   };
   for (const auto& [args, option] : cases) {
     BenchRun run = RunBench(args);
-    EXPECT_EQ(run.exit_code, 2) << args[0] << ": " << run.err;
+    EXPECT_EQ(run.status, 2) << args[0] << ": " << run.err;
     EXPECT_NE(run.err.find(option), std::string::npos) << args[0] << ": " << run.err;
   }
 }
@@ -151,7 +102,7 @@ TEST(McscaleBenchIt, UnreachableServerExitsOne) {
   REQUIRE_BINARY();
   uint16_t port = mcscale::testing::FreePort();
   BenchRun run = RunBench({"--server", "127.0.0.1:" + std::to_string(port), "--duration-s", "1"});
-  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(run.status, 1) << run.err;
   EXPECT_NE(run.err.find("cannot connect"), std::string::npos) << run.err;
 }
 
@@ -161,7 +112,7 @@ TEST(McscaleBenchIt, CompareAlternatesRoundsAndPrintsMedianRatio) {
   MemcachedServer b;
   BenchRun run = RunBench({"--compare", a.address(), b.address(), "--rounds", "2", "--duration-s", "0.4",
                            "--connections", "4", "--keys", "500", "--warmup", "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.status, 0) << run.err;
   auto j = ParseJson(run);
   ASSERT_EQ(j["rounds"].size(), 2u) << j.dump();
   EXPECT_EQ(j["rounds"][0].value("first", ""), "A");

@@ -3,17 +3,10 @@
 // and the minimum number of regions moved, writes its JSON and SVG, and leaves nothing
 // running; bad options exit 2 naming the option. Also unit tests of the pure parts (the
 // resize plan parser, the brute-force minimum, the chart).
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -41,12 +34,7 @@ using mcscale::bench::ResizeStep;
 using mcscale::testing::BinPath;
 using mcscale::testing::TempDir;
 
-struct BenchRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-  double seconds = 0;
-};
+using BenchRun = mcscale::testing::CommandRun;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -55,45 +43,12 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-// Runs mcscale-bench with `args`, stdout and stderr captured apart; killed (SIGINT first,
-// so it cleans up) after timeout_s.
+// Runs mcscale-bench with `args`, stdout and stderr captured apart; interrupted after
+// timeout_s (SIGINT, so it stops the pool it started; SIGKILL 30 s later).
 BenchRun RunBench(const std::vector<std::string>& args, int timeout_s) {
-  TempDir dir;
-  std::string out_path = dir.path() + "/out", err_path = dir.path() + "/err";
   std::vector<std::string> argv = {BinPath("mcscale-bench")};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
-  BenchRun run;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(timeout_s)) {
-      ADD_FAILURE() << "mcscale-bench did not finish within " << timeout_s << " s";
-      kill(pid, SIGINT);
-      for (int i = 0; i < 600 && waitpid(pid, &status, WNOHANG) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = ReadFile(out_path);
-  run.err = ReadFile(err_path);
-  return run;
+  return mcscale::testing::RunCommand(argv, timeout_s * 1000, 30000);
 }
 
 TEST(McscaleBenchResizeIt, ShortRunServesNoStaleValueLosesNoKeyAndMovesTheMinimum) {
@@ -101,7 +56,7 @@ TEST(McscaleBenchResizeIt, ShortRunServesNoStaleValueLosesNoKeyAndMovesTheMinimu
   BenchRun run = RunBench({"resize", "--keys", "5000", "--resizes", "2:3", "--rate", "500", "--steady-s", "4",
                            "--settle-s", "3", "--out", out.path()},
                           60);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_LT(run.seconds, 60);
   auto j = nlohmann::json::parse(run.out, nullptr, false);
   ASSERT_TRUE(j.is_object()) << "stdout is one JSON object:\n" << run.out;
@@ -150,7 +105,7 @@ TEST(McscaleBenchResizeIt, BadOptionsExit2NamingTheOption) {
   };
   for (const auto& c : cases) {
     BenchRun run = RunBench(c.args, 20);
-    EXPECT_EQ(run.exit_code, 2) << c.args[1] << " " << (c.args.size() > 2 ? c.args[2] : "") << "\n" << run.err;
+    EXPECT_EQ(run.status, 2) << c.args[1] << " " << (c.args.size() > 2 ? c.args[2] : "") << "\n" << run.err;
     EXPECT_NE(run.err.find(c.names), std::string::npos) << run.err;
     EXPECT_TRUE(run.out.empty()) << run.out;
   }
