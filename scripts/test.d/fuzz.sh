@@ -18,6 +18,7 @@ started=$SECONDS
 targets=(
   "cachenode_protocol_fuzzer      cachenode/fuzz/corpus              60 -max_len=65536"
   "file_service_multipart_fuzzer  frontend/file_service/fuzz/corpus  30 -max_len=16384"
+  "http_request_parser_fuzzer     common/fuzz/http_request_corpus    30 -max_len=8192"
 )
 
 say() { echo "fuzz: $*"; }
