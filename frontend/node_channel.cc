@@ -6,11 +6,35 @@
 
 namespace mcscale {
 
+namespace {
+
+// The calling thread's number, in the order threads first asked: the same for every channel.
+size_t ThreadNumber() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t number = next.fetch_add(1, std::memory_order_relaxed);
+  return number;
+}
+
+}  // namespace
+
 NodeChannel::NodeChannel(NodeId id, HostPort address, NodeChannelOptions options, Clock* clock)
     : id_(std::move(id)), address_(std::move(address)), options_(options), clock_(clock),
+      slots_(options.max_idle > 0 ? std::make_unique<Slot[]>(options.max_idle) : nullptr),
       backoff_ms_(options.backoff_min_ms) {}
 
+NodeChannel::~NodeChannel() {
+  for (size_t i = 0; i < options_.max_idle; ++i) delete slots_[i].conn.exchange(nullptr);
+}
+
+NodeChannel::Slot* NodeChannel::ThreadSlot() {
+  return slots_ ? &slots_[ThreadNumber() % options_.max_idle] : nullptr;
+}
+
 std::unique_ptr<MemcacheClient> NodeChannel::Take() {
+  if (Slot* slot = ThreadSlot()) {
+    if (MemcacheClient* c = slot->conn.exchange(nullptr, std::memory_order_acq_rel))
+      return std::unique_ptr<MemcacheClient>(c);
+  }
   {
     std::lock_guard<std::mutex> l(pool_mu_);
     if (!idle_.empty()) {
@@ -24,12 +48,21 @@ std::unique_ptr<MemcacheClient> NodeChannel::Take() {
 
 void NodeChannel::Give(std::unique_ptr<MemcacheClient> c) {
   if (!c->connected()) return;
+  if (Slot* slot = ThreadSlot()) {
+    MemcacheClient* empty = nullptr;
+    if (slot->conn.compare_exchange_strong(empty, c.get(), std::memory_order_acq_rel)) {
+      c.release();
+      return;
+    }
+  }
   std::lock_guard<std::mutex> l(pool_mu_);
   if (idle_.size() < options_.max_idle) idle_.push_back(std::move(c));
 }
 
 void NodeChannel::Succeeded() {
+  if (!troubled_.load(std::memory_order_acquire)) return;
   std::lock_guard<std::mutex> l(health_mu_);
+  troubled_ = false;
   consecutive_failures_ = 0;
   backoff_ms_ = options_.backoff_min_ms;
   if (marked_down_) {
@@ -41,6 +74,7 @@ void NodeChannel::Succeeded() {
 void NodeChannel::Failed(const Status& st) {
   ++errors_;
   std::lock_guard<std::mutex> l(health_mu_);
+  troubled_ = true;
   ++consecutive_failures_;
   if (consecutive_failures_ >= options_.failure_limit) {
     down_until_ms_ = clock_->MonoMs() + backoff_ms_;
@@ -90,7 +124,7 @@ Status NodeChannel::DrainReplayLocked(MemcacheClient* client) {
 }
 
 Status NodeChannel::Ready() {
-  {
+  if (troubled_.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> l(health_mu_);
     if (marked_down_ && clock_->MonoMs() < down_until_ms_) {
       ++fast_failed_;

@@ -1,10 +1,16 @@
-// NodeChannel: the frontend's line to one cache node: a pool of connections, a per-request
+// NodeChannel: the frontend's line to one cache node: its connections, a per-request
 // timeout, and health that is not membership. After `failure_limit` consecutive failures
 // the node is marked down for a back-off (doubling from backoff_min_ms to backoff_max_ms);
 // while down every request fails at once (a get is a miss). A write or delete that could
 // not reach the node is remembered; before the node serves again those keys are deleted
 // (or the node flushed when more failed than the replay log holds), so it never serves a
 // value overwritten while it was away. Transitions are logged once each.
+//
+// Each thread keeps using the connection it used last (a slot per thread, by the order in
+// which threads first used any channel, modulo max_idle): a connection handed from thread
+// to thread costs a synchronous client about half its throughput here (bench/README.md),
+// mostly in wake-ups across cores. Threads beyond max_idle share slots; connections a slot
+// cannot hold wait in a common idle list.
 //
 // Thread-safe.
 #ifndef MCSCALE_FRONTEND_NODE_CHANNEL_H_
@@ -33,7 +39,7 @@ struct NodeChannelOptions {
   int64_t backoff_min_ms = 250;    // Default: 250.
   int64_t backoff_max_ms = 5000;   // Default: 5000.
   size_t replay_log_max = 10000;   // Default: 10000 keys; more failed writes flush the node.
-  size_t max_idle = 16;            // Default: 16 idle connections kept.
+  size_t max_idle = 16;            // Default: 16 thread slots, and up to 16 more idle connections.
 };
 
 struct NodeStats {
@@ -49,6 +55,9 @@ struct NodeStats {
 class NodeChannel {
  public:
   NodeChannel(NodeId id, HostPort address, NodeChannelOptions options, Clock* clock);
+  ~NodeChannel();
+  NodeChannel(const NodeChannel&) = delete;
+  NodeChannel& operator=(const NodeChannel&) = delete;
 
   const NodeId& id() const { return id_; }
   const HostPort& address() const { return address_; }
@@ -67,11 +76,18 @@ class NodeChannel {
   bool down();
 
  private:
-  class Conn;  // a pooled connection, returned on destruction
+  // The connection a thread used last; nullptr when it holds none.
+  struct alignas(64) Slot {
+    std::atomic<MemcacheClient*> conn{nullptr};
+  };
+
   // Ok when the node may serve now: not in back-off, replay log drained.
   Status Ready();
   Status DrainReplayLocked(MemcacheClient* client);
+  Slot* ThreadSlot();
+  // The calling thread's connection, else an idle one, else a new one (not yet connected).
   std::unique_ptr<MemcacheClient> Take();
+  // Back to the calling thread's slot, else to the idle list; dropped when closed or full.
   void Give(std::unique_ptr<MemcacheClient> c);
   void Succeeded();
   void Failed(const Status& st);
@@ -85,9 +101,13 @@ class NodeChannel {
   NodeChannelOptions options_;
   Clock* clock_;
 
+  std::unique_ptr<Slot[]> slots_;  // options_.max_idle of them
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<MemcacheClient>> idle_;
 
+  // Set while a failure is counted or the node marked down, so a request on a healthy node
+  // touches no lock for its health: only then must Ready and Succeeded take health_mu_.
+  std::atomic<bool> troubled_{false};
   std::mutex health_mu_;
   int consecutive_failures_ = 0;
   int64_t down_until_ms_ = 0;

@@ -304,9 +304,12 @@ class PoolClient::Impl {
     }
   }
 
-  static std::shared_ptr<NodeChannel> Channel(const Generation& g, const NodeId& node) {
+  // The generation keeps its channels alive while a request holds it, so a plain pointer
+  // will do: copying the shared_ptr would make every request write the same reference
+  // count as every other thread's.
+  static NodeChannel* Channel(const Generation& g, const NodeId& node) {
     auto it = g.channels.find(node);
-    return it == g.channels.end() ? nullptr : it->second;
+    return it == g.channels.end() ? nullptr : it->second.get();
   }
 
   template <typename PlanFn>
