@@ -235,10 +235,7 @@ void Coordinator::AdvanceMigrationLocked() {
     return;
   }
   if (clock_->NowMs() - pool.updated_ms > options_.drain_timeout_ms) {
-    spdlog::error("epoch {}: migration not done after {} s; ending it anyway (keys of unmoved regions are lost)",
-                  epoch, options_.drain_timeout_ms / 1000);
-    Status st = EndMigrationLocked("drain timeout: migration ended before every region moved");
-    if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", epoch, st.ToString());
+    CancelMigrationLocked();
     return;
   }
   auto m = redis_->HGetAll(keys_.migration(epoch));
@@ -287,6 +284,49 @@ void Coordinator::AdvanceMigrationLocked() {
                                                m->count("keys_skipped") ? m->at("keys_skipped") : "0"));
     if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", epoch, st.ToString());
   }
+}
+
+void Coordinator::CancelMigrationLocked() {
+  const PoolState& pool = pool_->pool();
+  const int64_t epoch = pool.epoch;
+  const std::string migration = keys_.migration(epoch);
+  const std::string now = std::to_string(clock_->NowMs());
+  // The cancel mark, and the planning claimed: moves not issued by now never will be (the
+  // issuing script sets planned_by only when absent).
+  auto r = redis_->Pipeline({{"HSETNX", migration, kCancelField, now},
+                             {"HSETNX", migration, "planned_by", "cancelled"},
+                             {"HGETALL", migration}});
+  if (!r.ok() || !(*r)[0].ok() || !(*r)[1].ok() || !(*r)[2].ok()) return;  // Redis trouble: next tick
+  bool issued = (*r)[1]->integer == 0;
+  if ((*r)[0]->integer == 1)
+    spdlog::error("epoch {}: migration not done after {} s; cancelled it{} (keys of unmoved regions are lost)", epoch,
+                  options_.drain_timeout_ms / 1000,
+                  issued ? ", waiting for the movers to stop" : " before any move was issued");
+  std::map<std::string, std::string> fields;
+  const RedisValue& all = *(*r)[2];
+  for (size_t i = 0; i + 1 < all.elements.size(); i += 2) fields[all.elements[i].str] = all.elements[i + 1].str;
+  // Sources of the regions neither done nor stopped: a mover may still store their keys.
+  std::set<NodeId> busy;
+  if (issued) {
+    for (const auto& move : RegionMap::Moves(*pool.previous_regions, pool.regions)) {
+      std::string field = "r" + std::to_string(move.region) + ".";
+      if (!fields.count(field + "done") && !fields.count(field + "stopped")) busy.insert(move.from);
+    }
+  }
+  if (!busy.empty()) {
+    int64_t cancelled_ms = std::strtoll(fields[kCancelField].c_str(), nullptr, 10);
+    if (clock_->NowMs() - cancelled_ms < options_.cancel_wait_ms) return;
+    // Hung, paused or gone without a word: their processes are stopped (a new agent sees the
+    // migration over and abandons its orders) before done can be published.
+    for (const auto& id : busy) {
+      bool ok = provider_->RestartAgent(id);
+      spdlog::error("epoch {}: the mover of node {} did not stop within {} s of the cancel: {}", epoch, id,
+                    options_.cancel_wait_ms / 1000,
+                    ok ? "restarted its agent" : "the provider cannot restart its agent; ending the migration anyway");
+    }
+  }
+  Status st = EndMigrationLocked("drain timeout: migration cancelled before every region moved");
+  if (!st.ok()) spdlog::warn("could not finish epoch {}: {}", epoch, st.ToString());
 }
 
 std::optional<Coordinator::HealthCheck> Coordinator::PlanHealthCheckLocked() {

@@ -48,8 +48,12 @@ struct CoordinatorOptions {
   bool live_migration = true;
   // Unclaimed this long after commit, the coordinator issues the moves itself. Default: 2 s.
   int64_t claim_grace_ms = 2000;
-  // A migration not done after this is ended anyway (logged). Default: 600 s.
+  // A migration not done after this is cancelled (logged): see CancelMigrationLocked.
+  // Default: 600 s.
   int64_t drain_timeout_ms = 600 * 1000;
+  // After a cancel, how long movers get to say they stopped before their agents are
+  // restarted. Default: 30 s.
+  int64_t cancel_wait_ms = 30 * 1000;
   // Drained nodes are stopped once every lease is past migration.done, or after this.
   // Default: 10 s.
   int64_t retire_wait_ms = 10 * 1000;
@@ -117,6 +121,16 @@ class Coordinator {
   static void ProbeNodes(HealthCheck* check);
   void ApplyHealthCheckLocked(const HealthCheck& check);
   Status EndMigrationLocked(const std::string& reason);
+  // The drain timeout ends a migration in two steps, so that no copy lands after
+  // migration.done (a copy of a key deleted after done would bring it back: no tombstone
+  // guards it then): `cancel_ms` in the migration hash tells the movers to stop, and done is
+  // published only once every moving region is done or its mover marked it stopped
+  // (`r<R>.stopped`, written once nothing of it is in flight). Movers silent for
+  // cancel_wait_ms have their agents restarted (the process stopped) first. Called every
+  // tick past the timeout; all state in Redis, so a restarted coordinator carries on.
+  void CancelMigrationLocked();
+  // The migration hash's field that marks a cancelled migration (the Redis contract).
+  static constexpr const char* kCancelField = "cancel_ms";
   Status FlushNodesLocked();
 
   CoordinatorOptions options_;

@@ -26,6 +26,15 @@ redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
 return first
 )LUA";
 
+// KEYS[1] the migration hash, KEYS[2] the moves stream; ARGV: the r<R>.stopped field, the
+// group, the entry id, the time. Records that this mover will store nothing more of the
+// region (the coordinator waits for it before it ends a cancelled migration) and acks.
+const char* kStopRegionScript = R"LUA(
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
+return 1
+)LUA";
+
 std::string RegionField(int region, const char* what) { return "r" + std::to_string(region) + "." + what; }
 
 double Seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
@@ -241,7 +250,9 @@ std::string Mover::RegionSummary(const MoveOrder& order, const MoveCounts& c, in
   return s + secs;
 }
 
-bool Mover::OrderObsolete(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state) {
+bool Mover::OrderObsolete(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state,
+                          bool cancelled) {
+  if (cancelled) return true;
   if (pool_epoch.empty()) return false;  // no pool (yet): nothing says the order is over
   auto epoch = ParseDecimalInt(pool_epoch);
   if (!epoch) return false;
@@ -303,8 +314,10 @@ void Mover::Succeeded(Peer* peer, const std::string& what) {
   spdlog::info("mover: {} answers again after {:.1f} s", what, Seconds(clock_->MonoMs() - peer->since_ms));
 }
 
-std::string Mover::ObsoleteWhy(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state) {
-  if (!OrderObsolete(order_epoch, pool_epoch, pool_state)) return "";
+std::string Mover::ObsoleteWhy(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state,
+                               bool cancelled) {
+  if (!OrderObsolete(order_epoch, pool_epoch, pool_state, cancelled)) return "";
+  if (cancelled) return "the coordinator cancelled the migration of epoch " + std::to_string(order_epoch);
   return "the pool is at epoch " + pool_epoch + " (" + (pool_state.empty() ? "no state" : pool_state) +
          "), so this migration is over";
 }
@@ -536,6 +549,13 @@ bool Mover::MoveRegion(const Order& o, const std::vector<ListedKey>& keys) {
 
   MoveCounts total;
   std::string why;  // set when the migration is over
+  // Checked before each region too: after a cancel, the regions still queued stop at once
+  // instead of each waiting out a failing destination first.
+  auto over = Obsolete(order.epoch, &why);
+  if (over.ok() && *over) {
+    if (EndedInItsEpoch(order.epoch)) Purge(o, keys);
+    return Abandon(o, total, why);
+  }
   MoveHooks hooks;
   hooks.failed = [&](MoveSide side, const Status& st) {
     bool source = side == MoveSide::kSource;
@@ -577,16 +597,19 @@ bool Mover::RecordProgress(const MoveOrder& order, const MoveCounts& c, std::str
       {"HINCRBY", migration, "keys_skipped", std::to_string(c.skipped_newer)},
       {"HINCRBY", migration, RegionField(order.region, "moved"), std::to_string(c.moved)},
       {"HMGET", keys_.pool(), "epoch", "state"},
+      {"HEXISTS", migration, kCancelField},
   };
   const std::string redis_what = "Redis " + redis_.address().ToString();
   while (true) {
     auto r = redis_.Pipeline(cmds);
     if (r.ok()) {
       Succeeded(&redis_peer_, redis_what);
-      const auto& pool = r->back();
+      const auto& pool = (*r)[r->size() - 2];
+      const auto& cancelled = r->back();
       obsolete_why->clear();
       if (pool.ok() && pool->elements.size() == 2)
-        *obsolete_why = ObsoleteWhy(order.epoch, pool->elements[0].str, pool->elements[1].str);
+        *obsolete_why = ObsoleteWhy(order.epoch, pool->elements[0].str, pool->elements[1].str,
+                                    cancelled.ok() && cancelled->integer == 1);
       return true;
     }
     if (!FailedAndWait(&redis_peer_, redis_what, r.status())) return false;
@@ -636,17 +659,29 @@ void Mover::Purge(const Order& o, const std::vector<ListedKey>& keys) {
 }
 
 bool Mover::Abandon(const Order& o, const MoveCounts& so_far, const std::string& why) {
-  spdlog::error("mover: epoch {}: region {} -> {} ({}) abandoned after {} keys moved: {}; its remaining keys stay on "
-                "this node",
-                o.order.epoch, o.order.region, o.order.to, o.order.to_address, FormatCount(so_far.moved), why);
-  return Ack(o.entry_id);
+  spdlog::error("mover: epoch {}: region {} -> {} ({}) abandoned after {} keys moved: {}", o.order.epoch,
+                o.order.region, o.order.to, o.order.to_address, FormatCount(so_far.moved), why);
+  const std::string redis_what = "Redis " + redis_.address().ToString();
+  while (true) {
+    auto r = redis_.Command({"EVAL", kStopRegionScript, "2", keys_.migration(o.order.epoch), stream_,
+                             RegionField(o.order.region, "stopped"), kGroup, o.entry_id,
+                             std::to_string(clock_->NowMs())});
+    if (r.ok()) {
+      Succeeded(&redis_peer_, redis_what);
+      return true;
+    }
+    if (!FailedAndWait(&redis_peer_, redis_what, r.status())) return false;
+  }
 }
 
 Result<bool> Mover::Obsolete(int64_t epoch, std::string* why) {
-  auto r = redis_.Command({"HMGET", keys_.pool(), "epoch", "state"});
+  auto r = redis_.Pipeline({{"HMGET", keys_.pool(), "epoch", "state"}, {"HEXISTS", keys_.migration(epoch), kCancelField}});
   if (!r.ok()) return r.status();
-  if (r->elements.size() != 2) return Status::Protocol("HMGET: unexpected reply");
-  *why = ObsoleteWhy(epoch, r->elements[0].str, r->elements[1].str);
+  if (!(*r)[0].ok()) return (*r)[0].status();
+  if (!(*r)[1].ok()) return (*r)[1].status();
+  const RedisValue& pool = *(*r)[0];
+  if (pool.elements.size() != 2) return Status::Protocol("HMGET: unexpected reply");
+  *why = ObsoleteWhy(epoch, pool.elements[0].str, pool.elements[1].str, (*r)[1]->integer == 1);
   return !why->empty();
 }
 

@@ -15,8 +15,12 @@
 //
 // An unreachable node or Redis is retried with back-off (logged once per outage) and nothing
 // is deleted or acked meanwhile. An order whose migration is over (the pool moved to another
-// epoch, or ended this one) is abandoned: copying after migration.done could resurrect a
-// key deleted since. A malformed entry is logged and acked.
+// epoch, ended this one, or the coordinator cancelled it: `cancel_ms` in the migration
+// hash) is abandoned: copying after migration.done could resurrect a key deleted since. The
+// pool and the cancel mark are checked after every batch and every failed call, so a mover
+// stops within one batch; an abandoned region gets `r<R>.stopped` (with the ack, in one
+// script) once no store of it is in flight, and the coordinator ends a cancelled migration
+// only when every region is done or stopped. A malformed entry is logged and acked.
 //
 // Thread-safety: Start() and Stop() from the owner's thread; RequestStop() from any thread.
 // Everything else runs on the mover's own thread with its own node and Redis clients.
@@ -113,6 +117,9 @@ class Mover {
   static constexpr const char* kGroup = "movers";
   // The tombstone flag bit the frontends write (frontend/routing_table.h kTombstoneFlag).
   static constexpr uint32_t kTombstoneFlag = 0x80000000u;
+  // The migration hash's field the coordinator sets when it cancels the epoch's migration
+  // (the coordinator's Coordinator::kCancelField; the Redis contract).
+  static constexpr const char* kCancelField = "cancel_ms";
   // Largest relative exptime memcached takes; anything larger is an absolute unix time.
   static constexpr int64_t kMaxRelativeTtlS = 30 * 24 * 3600;
 
@@ -163,8 +170,10 @@ class Mover {
   // when not zero).
   static std::string RegionSummary(const MoveOrder& order, const MoveCounts& counts, int64_t elapsed_ms);
   // True when a move order of `order_epoch` must no longer run, given the pool's `epoch`
-  // and `state` fields (empty when absent: then the order runs).
-  static bool OrderObsolete(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state);
+  // and `state` fields (empty when absent: then the order runs) and whether the epoch's
+  // migration hash holds the coordinator's cancel mark.
+  static bool OrderObsolete(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state,
+                            bool cancelled = false);
 
  private:
   struct Order {
@@ -207,7 +216,8 @@ class Mover {
   // *obsolete_why (empty otherwise) when the pool has left the order's epoch.
   bool RecordProgress(const MoveOrder& order, const MoveCounts& counts, std::string* obsolete_why);
   bool FinishRegion(const Order& order);
-  // Logs why and acks the order without marking its region done; false when stopping.
+  // Logs why and acks the order without marking its region done, marking it stopped
+  // (r<R>.stopped: nothing of it is in flight any more); false when stopping.
   bool Abandon(const Order& order, const MoveCounts& so_far, const std::string& why);
   // True when the pool is still at `epoch`: its migration was ended (drain timeout) rather
   // than re-planned into a newer epoch by a node failure.
@@ -218,8 +228,10 @@ class Mover {
   // cannot overwrite them). After a re-plan the newer order still needs them: not then.
   void Purge(const Order& order, const std::vector<ListedKey>& keys);
   // Why an order of `order_epoch` is over ("" when it is not), from the pool's fields.
-  static std::string ObsoleteWhy(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state);
-  // Reads the pool's epoch and state; true when the order must no longer run (with *why).
+  static std::string ObsoleteWhy(int64_t order_epoch, const std::string& pool_epoch, const std::string& pool_state,
+                                 bool cancelled);
+  // Reads the pool's epoch and state and the epoch's cancel mark; true when the order must
+  // no longer run (with *why).
   Result<bool> Obsolete(int64_t epoch, std::string* why);
   // Acks without marking done (malformed or abandoned entries); retried until Redis answers.
   bool Ack(const std::string& entry_id);

@@ -428,6 +428,79 @@ TEST(CoordinatorIt, RedisOutageLongerThanTheRegistrationsRestartsNoLiveAgent) {
   EXPECT_TRUE(WaitUntil([&] { return registered(victim); }, 30000));
 }
 
+// Keys in every region of node `address`, so that every moving region has keys to copy.
+void FillNode(const std::string& address, int n) {
+  MemcacheClient mc(*HostPort::Parse(address), 10000);
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(mc.Set("fill-" + std::to_string(i), std::string(100, 'v')).ok());
+}
+
+// The migration hash's fields of `epoch`.
+std::map<std::string, std::string> MigrationOf(TestPool& pool, int64_t epoch) {
+  auto h = pool.client().HGetAll(pool.keys().migration(epoch));
+  return h.ok() ? *h : std::map<std::string, std::string>{};
+}
+
+TEST(CoordinatorIt, DrainTimeoutWaitsForTheMoversToStopBeforeMigrationDone) {
+  TestPoolOptions opts;
+  opts.config["mode"] = "manual";
+  opts.config["failure_timeout_s"] = 300;  // the paused node stays in the pool
+  opts.extra_args = {"--drain-timeout-s", "3", "--cancel-wait-s", "120", "--claim-grace-ms", "1000"};
+  TestPool pool(opts);
+  ASSERT_TRUE(pool.WaitForSize(1, 60000));
+  const NodeId source = pool.Pool()->nodes.begin()->first;
+  FillNode(pool.Pool()->nodes.begin()->second, 2000);
+  int source_agent = NodeAndAgentPid(pool, source).second;
+  ASSERT_EQ(pool.Api("POST", "/api/pool/resize", R"({"size":2})").status, 200);
+  auto grown = *pool.Pool();
+  ASSERT_EQ(grown.state, PoolPhase::kMigrating);
+  NodeId destination;
+  for (const auto& [id, address] : grown.nodes)
+    if (id != source) destination = id;
+  // The new node stops answering before the moves are issued: every store of the mover
+  // hangs until its timeout, and the migration outlives the drain timeout.
+  Paused paused({NodeAndAgentPid(pool, destination).first});
+  ASSERT_TRUE(WaitUntil([&] { return pool.Pool()->state == PoolPhase::kStable; }, 60000))
+      << "the cancelled migration did not end";
+  // migration.done came only after the mover said it stopped every region it had not done.
+  auto m = MigrationOf(pool, grown.epoch);
+  EXPECT_TRUE(m.count("cancel_ms"));
+  int stopped = 0;
+  for (const auto& move : RegionMap::Moves(*grown.previous_regions, grown.regions)) {
+    std::string r = "r" + std::to_string(move.region) + ".";
+    EXPECT_TRUE(m.count(r + "done") || m.count(r + "stopped")) << "region " << move.region << " still in flight";
+    stopped += m.count(r + "stopped") ? 1 : 0;
+  }
+  EXPECT_GT(stopped, 0);
+  EXPECT_EQ(NodeAndAgentPid(pool, source).second, source_agent) << "a mover that stopped is not restarted";
+  EXPECT_EQ(pool.coordinator().ReadLog().find("did not stop within"), std::string::npos);
+}
+
+TEST(CoordinatorIt, DrainTimeoutStopsASilentMoverBeforeMigrationDone) {
+  TestPoolOptions opts;
+  opts.config["mode"] = "manual";
+  opts.config["failure_timeout_s"] = 300;
+  opts.extra_args = {"--drain-timeout-s", "2", "--cancel-wait-s", "3", "--claim-grace-ms", "0"};
+  TestPool pool(opts);
+  ASSERT_TRUE(pool.WaitForSize(1, 60000));
+  const NodeId source = pool.Pool()->nodes.begin()->first;
+  FillNode(pool.Pool()->nodes.begin()->second, 2000);
+  // The source's agent is frozen (paused, hung): its mover can neither copy nor say it stopped,
+  // and it may copy again whenever it resumes.
+  int frozen = NodeAndAgentPid(pool, source).second;
+  Paused paused({frozen});
+  ASSERT_EQ(pool.Api("POST", "/api/pool/resize", R"({"size":2})").status, 200);
+  int64_t epoch = pool.Pool()->epoch;
+  ASSERT_TRUE(WaitUntil([&] { return pool.Pool()->state == PoolPhase::kStable; }, 60000))
+      << "the cancelled migration did not end";
+  // By the time migration.done is out, the frozen mover can write nothing any more.
+  char state = testing::ProcessState(frozen);
+  EXPECT_TRUE(state == '?' || state == 'Z') << "the frozen agent still exists (state " << state << ")";
+  EXPECT_TRUE(MigrationOf(pool, epoch).count("cancel_ms"));
+  EXPECT_NE(pool.coordinator().ReadLog().find("did not stop within"), std::string::npos);
+  // Its replacement registers and the pool carries on.
+  EXPECT_TRUE(WaitUntil([&] { return NodeAndAgentPid(pool, source).second != frozen; }, 30000));
+}
+
 TEST(CoordinatorIt, BadFlagsExitTwoWithTheFieldNamed) {
   testing::TempDir dir;
   for (const std::vector<std::string>& args :

@@ -395,6 +395,8 @@ TEST(Mover, AnOrderIsOverOnceThePoolLeftItsEpoch) {
   EXPECT_TRUE(Mover::OrderObsolete(5, "5", "stable"));  // ended (drain timeout)
   EXPECT_TRUE(Mover::OrderObsolete(5, "6", "migrating"));
   EXPECT_TRUE(Mover::OrderObsolete(5, "4", "migrating"));  // a recreated pool
+  EXPECT_TRUE(Mover::OrderObsolete(5, "5", "migrating", /*cancelled=*/true));  // the coordinator cancelled it
+  EXPECT_TRUE(Mover::OrderObsolete(5, "", "", /*cancelled=*/true));
 }
 
 }  // namespace
