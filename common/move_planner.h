@@ -6,7 +6,8 @@
 // crash never leaves an epoch half-issued.
 //
 // Progress fields the movers add to `<prefix>:migration:<epoch>`: regions_done,
-// keys_moved, bytes_moved, keys_skipped, and per region r<R>.found / r<R>.moved / r<R>.done.
+// keys_moved, bytes_moved, keys_skipped, and per region r<R>.found / r<R>.moved / r<R>.done,
+// or r<R>.stopped for a region a mover left because the migration was cancelled.
 #ifndef MCSCALE_COMMON_MOVE_PLANNER_H_
 #define MCSCALE_COMMON_MOVE_PLANNER_H_
 
@@ -20,6 +21,10 @@
 #include "common/status.h"
 
 namespace mcscale {
+
+// The migration hash's field the coordinator sets (to the time, ms) when it cancels the
+// epoch's migration at the drain timeout: movers stop and mark their regions stopped.
+inline constexpr const char* kMigrationCancelField = "cancel_ms";
 
 // One entry of a moves stream.
 struct MoveOrder {

@@ -293,7 +293,7 @@ void Coordinator::CancelMigrationLocked() {
   const std::string now = std::to_string(clock_->NowMs());
   // The cancel mark, and the planning claimed: moves not issued by now never will be (the
   // issuing script sets planned_by only when absent).
-  auto r = redis_->Pipeline({{"HSETNX", migration, kCancelField, now},
+  auto r = redis_->Pipeline({{"HSETNX", migration, kMigrationCancelField, now},
                              {"HSETNX", migration, "planned_by", "cancelled"},
                              {"HGETALL", migration}});
   if (!r.ok() || !(*r)[0].ok() || !(*r)[1].ok() || !(*r)[2].ok()) return;  // Redis trouble: next tick
@@ -314,7 +314,7 @@ void Coordinator::CancelMigrationLocked() {
     }
   }
   if (!busy.empty()) {
-    int64_t cancelled_ms = std::strtoll(fields[kCancelField].c_str(), nullptr, 10);
+    int64_t cancelled_ms = std::strtoll(fields[kMigrationCancelField].c_str(), nullptr, 10);
     if (clock_->NowMs() - cancelled_ms < options_.cancel_wait_ms) return;
     // Hung, paused or gone without a word: their processes are stopped (a new agent sees the
     // migration over and abandons its orders) before done can be published.

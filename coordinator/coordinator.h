@@ -129,8 +129,6 @@ class Coordinator {
   // cancel_wait_ms have their agents restarted (the process stopped) first. Called every
   // tick past the timeout; all state in Redis, so a restarted coordinator carries on.
   void CancelMigrationLocked();
-  // The migration hash's field that marks a cancelled migration (the Redis contract).
-  static constexpr const char* kCancelField = "cancel_ms";
   Status FlushNodesLocked();
 
   CoordinatorOptions options_;

@@ -597,7 +597,7 @@ bool Mover::RecordProgress(const MoveOrder& order, const MoveCounts& c, std::str
       {"HINCRBY", migration, "keys_skipped", std::to_string(c.skipped_newer)},
       {"HINCRBY", migration, RegionField(order.region, "moved"), std::to_string(c.moved)},
       {"HMGET", keys_.pool(), "epoch", "state"},
-      {"HEXISTS", migration, kCancelField},
+      {"HEXISTS", migration, kMigrationCancelField},
   };
   const std::string redis_what = "Redis " + redis_.address().ToString();
   while (true) {
@@ -675,7 +675,7 @@ bool Mover::Abandon(const Order& o, const MoveCounts& so_far, const std::string&
 }
 
 Result<bool> Mover::Obsolete(int64_t epoch, std::string* why) {
-  auto r = redis_.Pipeline({{"HMGET", keys_.pool(), "epoch", "state"}, {"HEXISTS", keys_.migration(epoch), kCancelField}});
+  auto r = redis_.Pipeline({{"HMGET", keys_.pool(), "epoch", "state"}, {"HEXISTS", keys_.migration(epoch), kMigrationCancelField}});
   if (!r.ok()) return r.status();
   if (!(*r)[0].ok()) return (*r)[0].status();
   if (!(*r)[1].ok()) return (*r)[1].status();

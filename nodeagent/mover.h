@@ -117,9 +117,6 @@ class Mover {
   static constexpr const char* kGroup = "movers";
   // The tombstone flag bit the frontends write (frontend/routing_table.h kTombstoneFlag).
   static constexpr uint32_t kTombstoneFlag = 0x80000000u;
-  // The migration hash's field the coordinator sets when it cancels the epoch's migration
-  // (the coordinator's Coordinator::kCancelField; the Redis contract).
-  static constexpr const char* kCancelField = "cancel_ms";
   // Largest relative exptime memcached takes; anything larger is an absolute unix time.
   static constexpr int64_t kMaxRelativeTtlS = 30 * 24 * 3600;
 
