@@ -207,8 +207,9 @@ struct Bookkeeping {
     }
   }
 
-  // Everything of a get but the node's reply; returns the channel the get would use.
-  std::shared_ptr<NodeChannel> Get(const std::string& key) {
+  // Everything of a get but the node's reply; returns the channel the get would use (a
+  // plain pointer, as the library's requests hold it while their generation keeps it).
+  NodeChannel* Get(const std::string& key) {
     ++gets;
     if (!ValidCacheKey(key)) return nullptr;
     if (clock->MonoMs() >= lease_deadline.load()) return nullptr;
@@ -216,7 +217,7 @@ struct Bookkeeping {
     if (!g) return nullptr;
     ReadPlan plan = g->table->Read(key);
     auto it = g->channels.find(plan.first);
-    std::shared_ptr<NodeChannel> channel = it == g->channels.end() ? nullptr : it->second;
+    NodeChannel* channel = it == g->channels.end() ? nullptr : it->second.get();
     g->inflight.fetch_sub(1);
     ++misses;
     return channel;
