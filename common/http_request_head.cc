@@ -148,7 +148,7 @@ HttpHeadParse Interpret(HttpHeadParse r) {
         close = close || token == "close";
         keep_alive = keep_alive || token == "keep-alive";
       }
-    } else if (name == "expect") {
+    } else if (name == "expect" && h.minor_version >= 1) {  // HTTP/1.0 ignores Expect
       if (Lower(value) != "100-continue")
         return Refuse(417, "Expect: " + Quote(value) + " is not supported (only 100-continue is)");
       h.expect_continue = true;

@@ -37,7 +37,7 @@ struct HttpRequestHead {
   std::vector<std::pair<std::string, std::string>> fields;
   int64_t content_length = 0;   // bytes of body that follow the head (0: none)
   bool keep_alive = true;       // false after "Connection: close", or HTTP/1.0 without keep-alive
-  bool expect_continue = false; // "Expect: 100-continue"
+  bool expect_continue = false; // "Expect: 100-continue" (HTTP/1.1; 1.0 ignores Expect)
 
   // The first field named `lower_name` (lower case), or nullptr.
   const std::string* Find(std::string_view lower_name) const;

@@ -1,6 +1,7 @@
 #include "common/http_response.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace mcscale {
 
@@ -12,15 +13,22 @@ HttpResponse HttpResponse::Error(int status, const std::string& message) {
   return r;
 }
 
-std::string HttpResponse::Head(bool close) const {
+std::string HttpResponse::Head(std::string_view connection) const {
+  auto splits = [](std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; };
   std::string h = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
-  bool bodiless = status < 200 || status == 204 || status == 304;
-  if (!bodiless) {
-    h += "Content-Type: " + content_type + "\r\n";
+  if (!Bodiless(status)) {
+    if (splits(content_type)) spdlog::error("http: a reply's Content-Type holds CR or LF; left out");
+    else h += "Content-Type: " + content_type + "\r\n";
     h += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
-  if (close) h += "Connection: close\r\n";
-  for (const auto& [name, value] : headers) h += name + ": " + value + "\r\n";
+  if (!connection.empty()) h += "Connection: " + std::string(connection) + "\r\n";
+  for (const auto& [name, value] : headers) {
+    if (splits(name) || splits(value)) {
+      spdlog::error("http: reply field '{}' holds CR or LF; left out", name.substr(0, 40));
+      continue;
+    }
+    h += name + ": " + value + "\r\n";
+  }
   return h + "\r\n";
 }
 

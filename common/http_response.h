@@ -7,6 +7,7 @@
 #define MCSCALE_COMMON_HTTP_RESPONSE_H_
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,10 +22,13 @@ struct HttpResponse {
   // {"error": message} with `status`.
   static HttpResponse Error(int status, const std::string& message);
 
-  // The status line and fields: Content-Type and Content-Length (none for 1xx, 204 and
-  // 304), "Connection: close" when `close`, then `headers`; ends with the empty line. The
-  // body follows unless the request was HEAD.
-  std::string Head(bool close) const;
+  // The status line and fields: Content-Type and Content-Length (none for a bodiless
+  // status), "Connection: <connection>" unless it is empty, then `headers` (a field whose
+  // name or value holds CR or LF is left out and logged: it would split the head); ends with
+  // the empty line. The body follows unless the request was HEAD or the status is bodiless.
+  std::string Head(std::string_view connection = "") const;
+  // 1xx, 204 and 304 replies have no body.
+  static bool Bodiless(int status) { return status < 200 || status == 204 || status == 304; }
   static const char* Reason(int status);
 };
 

@@ -14,10 +14,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <exception>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -48,12 +52,24 @@ timeval Millis(int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; }
 
 }  // namespace
 
-struct HttpServer::Loop {
-  HttpServer* server = nullptr;
+// The thread that accepts connections and deals them out to the loops.
+struct HttpServer::Acceptor {
   event_base* base = nullptr;
   evconnlistener* listener = nullptr;
   event* stop_event = nullptr;
   event* resume_accept = nullptr;  // re-enables accepting after an accept() error
+  std::thread thread;
+};
+
+struct HttpServer::Loop {
+  HttpServer* server = nullptr;
+  event_base* base = nullptr;
+  event* stop_event = nullptr;
+  event* adopt_event = nullptr;  // activated by the acceptor when it queued connections here
+  std::mutex mu;
+  std::vector<std::pair<int, std::string>> pending;  // accepted sockets and their peers
+  std::atomic<int> load{0};  // connections pending or open here (the acceptor picks the lowest)
+  std::atomic<bool> in_handler{false};  // the loop's thread is running the handler
   std::set<Connection*> connections;
   std::thread thread;
 };
@@ -71,8 +87,9 @@ struct HttpServer::Connection {
   State state = State::kHead;
   HttpRequestHead head;
   size_t head_bytes = 0;
+  size_t scanned = 0;  // bytes of the coming head already searched for its end
+  std::optional<SteadyClock::time_point> head_started;  // first byte of the coming request
   bool close_after_write = false;
-  bool peer_closed = false;  // EOF while a reply was being written
   SteadyClock::time_point linger_until;
 };
 
@@ -84,23 +101,47 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler)
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::OnAccept(evconnlistener*, int fd, sockaddr* addr, int, void* arg) {
-  auto* loop = static_cast<Loop*>(arg);
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  auto* c = new Connection;
-  c->loop = loop;
-  c->peer = PeerName(addr);
-  c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
-  if (c->bev == nullptr) {
-    ::close(fd);
-    delete c;
-    return;
+  auto* server = static_cast<HttpServer*>(arg);
+  // A loop inside a handler (which may block on a disk or a remote call) is the last
+  // choice; among the others, the one with the fewest connections.
+  auto rank = [](const Loop& l) { return std::make_pair(l.in_handler.load(), l.load.load()); };
+  Loop* target = server->loops_.front().get();
+  for (auto& loop : server->loops_)
+    if (rank(*loop) < rank(*target)) target = loop.get();
+  ++target->load;
+  {
+    std::lock_guard<std::mutex> lock(target->mu);
+    target->pending.emplace_back(fd, PeerName(addr));
   }
-  loop->connections.insert(c);
-  bufferevent_setcb(c->bev, &HttpServer::OnRead, &HttpServer::OnWrite, &HttpServer::OnEvent, c);
-  timeval timeout = Seconds(loop->server->options_.timeout_s);
-  bufferevent_set_timeouts(c->bev, &timeout, &timeout);
-  bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+  event_active(target->adopt_event, EV_READ, 0);
+}
+
+void HttpServer::OnAdopt(int, short, void* arg) {
+  auto* loop = static_cast<Loop*>(arg);
+  std::vector<std::pair<int, std::string>> adopted;
+  {
+    std::lock_guard<std::mutex> lock(loop->mu);
+    adopted.swap(loop->pending);
+  }
+  for (auto& [fd, peer] : adopted) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto* c = new Connection;
+    c->loop = loop;
+    c->peer = std::move(peer);
+    c->bev = bufferevent_socket_new(loop->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == nullptr) {
+      ::close(fd);
+      --loop->load;
+      delete c;
+      continue;
+    }
+    loop->connections.insert(c);
+    bufferevent_setcb(c->bev, &HttpServer::OnRead, &HttpServer::OnWrite, &HttpServer::OnEvent, c);
+    timeval timeout = Seconds(loop->server->options_.timeout_s);
+    bufferevent_set_timeouts(c->bev, &timeout, &timeout);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+  }
 }
 
 void HttpServer::OnRead(bufferevent* bev, void* arg) {
@@ -117,9 +158,7 @@ void HttpServer::OnRead(bufferevent* bev, void* arg) {
 void HttpServer::OnWrite(bufferevent*, void* arg) {
   auto* c = static_cast<Connection*>(arg);
   if (c->state != Connection::State::kWriting) return;  // e.g. "100 Continue" went out
-  if (c->peer_closed) {
-    Close(c);
-  } else if (c->close_after_write) {
+  if (c->close_after_write) {
     c->loop->server->StartLinger(c);
   } else {
     c->state = Connection::State::kHead;
@@ -135,14 +174,11 @@ void HttpServer::OnEvent(bufferevent* bev, short what, void* arg) {
   if (what & BEV_EVENT_ERROR) {
     Close(c);
   } else if (what & BEV_EVENT_EOF) {
-    // A client that shut its side after sending its request still reads the reply.
-    if (c->state == State::kWriting) {
-      c->peer_closed = true;
-    } else {
-      if (c->state == State::kBody || (c->state == State::kHead && evbuffer_get_length(bufferevent_get_input(bev)) > 0))
-        spdlog::debug("http: {} closed in the middle of a request", c->peer);
-      Close(c);
-    }
+    // Reading is off while a reply is written, so a client that shuts its side after its
+    // request is seen to have done so only once the reply is out.
+    if (c->state == State::kBody || (c->state == State::kHead && evbuffer_get_length(bufferevent_get_input(bev)) > 0))
+      spdlog::debug("http: {} closed in the middle of a request", c->peer);
+    Close(c);
   } else if (what & BEV_EVENT_TIMEOUT) {
     bool partial = c->state == State::kBody ||
                    (c->state == State::kHead && evbuffer_get_length(bufferevent_get_input(bev)) > 0);
@@ -165,6 +201,15 @@ void HttpServer::Serve(Connection* c) {
   while (c->state == State::kHead || c->state == State::kBody) {
     size_t available = evbuffer_get_length(in);
     if (c->state == State::kHead) {
+      if (available == 0) return;
+      if (!c->head_started) c->head_started = SteadyClock::now();
+      if (SteadyClock::now() - *c->head_started > std::chrono::seconds(options_.timeout_s)) {
+        spdlog::info("http: {} took over {} s to send a request head: 408", c->peer, options_.timeout_s);
+        Respond(c, HttpResponse::Error(408, "request: the head did not arrive within " +
+                                                std::to_string(options_.timeout_s) + " s"),
+                false, true);
+        return;
+      }
       // Empty lines between requests are allowed and skipped.
       while (available > 0) {
         char first;
@@ -174,6 +219,16 @@ void HttpServer::Serve(Connection* c) {
         --available;
       }
       if (available == 0) return;
+      // Parse only once the head's end (an empty line: "\n\n" or "\n\r\n") is in, and
+      // search only what is new: a head sent a few bytes at a time costs linear time.
+      if (available <= options_.max_head_bytes) {
+        evbuffer_ptr from;
+        evbuffer_ptr_set(in, &from, c->scanned > 2 ? c->scanned - 2 : 0, EVBUFFER_PTR_SET);
+        evbuffer_ptr lf_lf = evbuffer_search(in, "\n\n", 2, &from);
+        evbuffer_ptr lf_crlf = evbuffer_search(in, "\n\r\n", 3, &from);
+        c->scanned = available;
+        if (lf_lf.pos < 0 && lf_crlf.pos < 0) return;
+      }
       size_t look = std::min(available, options_.max_head_bytes + 1);
       const char* data = reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ssize_t>(look)));
       HttpHeadParse parse = HttpRequestHead::Parse(std::string_view(data, look), options_.max_head_bytes);
@@ -185,6 +240,8 @@ void HttpServer::Serve(Connection* c) {
       }
       c->head = std::move(parse.head);
       c->head_bytes = parse.head_bytes;
+      c->scanned = 0;
+      c->head_started.reset();
       if (c->head.content_length > options_.max_body_bytes) {
         std::string message = "request body: " + std::to_string(c->head.content_length) +
                               " bytes, over the limit of " + std::to_string(options_.max_body_bytes) + " bytes";
@@ -205,22 +262,26 @@ void HttpServer::Serve(Connection* c) {
     const char* data = reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ssize_t>(need)));
     std::string_view body(data + c->head_bytes, static_cast<size_t>(c->head.content_length));
     HttpResponse response;
+    c->loop->in_handler = true;
     try {
       response = handler_(c->head, body);
     } catch (const std::exception& e) {
       spdlog::error("http: {} {} failed: {}", c->head.method, c->head.path, e.what());
       response = HttpResponse::Error(500, std::string("internal error: ") + e.what());
     }
+    c->loop->in_handler = false;
     evbuffer_drain(in, need);
     Respond(c, std::move(response), c->head.method == "HEAD", !c->head.keep_alive);
   }
 }
 
 void HttpServer::Respond(Connection* c, HttpResponse response, bool head_only, bool close) {
-  std::string head = response.Head(close);
+  // HTTP/1.0 closes by default: a 1.0 client that asked to keep the connection is told it is.
+  std::string_view connection = close ? "close" : c->head.minor_version == 0 ? "keep-alive" : "";
+  std::string head = response.Head(connection);
   evbuffer* out = bufferevent_get_output(c->bev);
   evbuffer_add(out, head.data(), head.size());
-  if (!head_only && !response.body.empty()) {
+  if (!head_only && !HttpResponse::Bodiless(response.status) && !response.body.empty()) {
     // Large bodies go out without a copy: the buffer refers to the string until it is sent.
     auto* body = new std::string(std::move(response.body));
     evbuffer_add_reference(out, body->data(), body->size(),
@@ -247,6 +308,7 @@ void HttpServer::StartLinger(Connection* c) {
 
 void HttpServer::Close(Connection* c) {
   c->loop->connections.erase(c);
+  --c->loop->load;
   bufferevent_free(c->bev);
   delete c;
 }
@@ -262,68 +324,79 @@ Status HttpServer::Start(const HostPort& address) {
   std::string port = std::to_string(address.port);
   if (int rc = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); rc != 0 || found == nullptr)
     return Status::Io("cannot resolve " + address.ToString() + ": " + gai_strerror(rc));
-  evutil_socket_t listen_fd = -1;
   for (int i = 0; i < options_.threads; ++i) {
     auto loop = std::make_unique<Loop>();
     loop->server = this;
     loop->base = event_base_new();
-    const unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
-    if (i == 0) {
-      loop->listener = evconnlistener_new_bind(loop->base, &HttpServer::OnAccept, loop.get(),
-                                               flags | LEV_OPT_REUSEABLE, 128, found->ai_addr,
-                                               static_cast<int>(found->ai_addrlen));
-      if (loop->listener != nullptr) listen_fd = evconnlistener_get_fd(loop->listener);
-    } else {
-      // The other loops accept on the same socket, each through a descriptor of its own; the
-      // kernel gives each connection to one of them.
-      evutil_socket_t fd = ::dup(listen_fd);
-      if (fd >= 0) loop->listener = evconnlistener_new(loop->base, &HttpServer::OnAccept, loop.get(), flags, 0, fd);
-      if (loop->listener == nullptr && fd >= 0) ::close(fd);
-    }
-    if (loop->listener == nullptr) {
-      event_base_free(loop->base);
-      freeaddrinfo(found);
-      Stop();
-      return Status::Io("cannot listen on " + address.ToString() + " (address in use or not local)");
-    }
-    // Out of descriptors, accept() fails at once again and again: pause accepting for 100 ms.
-    loop->resume_accept = event_new(loop->base, -1, 0, [](evutil_socket_t, short, void* l) {
-      evconnlistener_enable(static_cast<Loop*>(l)->listener);
-    }, loop.get());
-    evconnlistener_set_error_cb(loop->listener, [](evconnlistener* listener, void* l) {
-      spdlog::warn("http: accept failed: {}; pausing accepts for 100 ms",
-                   evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-      evconnlistener_disable(listener);
-      timeval pause = Millis(100);
-      event_add(static_cast<Loop*>(l)->resume_accept, &pause);
-    });
-    // Keeps the loop alive with no connections; Stop() activates it to break the loop.
-    loop->stop_event = event_new(loop->base, -1, EV_PERSIST, [](evutil_socket_t, short, void* b) {
-      event_base_loopbreak(static_cast<event_base*>(b));
-    }, loop->base);
-    timeval forever = Seconds(3600 * 24 * 365);
-    event_add(loop->stop_event, &forever);
+    loop->adopt_event = event_new(loop->base, -1, 0, &HttpServer::OnAdopt, loop.get());
     loops_.push_back(std::move(loop));
   }
+  acceptor_ = std::make_unique<Acceptor>();
+  acceptor_->base = event_base_new();
+  acceptor_->listener = evconnlistener_new_bind(acceptor_->base, &HttpServer::OnAccept, this,
+                                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+                                                128, found->ai_addr, static_cast<int>(found->ai_addrlen));
   freeaddrinfo(found);
+  if (acceptor_->listener == nullptr) {
+    Stop();
+    return Status::Io("cannot listen on " + address.ToString() + " (address in use or not local)");
+  }
+  // Out of descriptors, accept() fails at once again and again: pause accepting for 100 ms.
+  acceptor_->resume_accept = event_new(acceptor_->base, -1, 0, [](evutil_socket_t, short, void* a) {
+    evconnlistener_enable(static_cast<Acceptor*>(a)->listener);
+  }, acceptor_.get());
+  evconnlistener_set_error_cb(acceptor_->listener, [](evconnlistener* listener, void* a) {
+    spdlog::warn("http: accept failed: {}; pausing accepts for 100 ms",
+                 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    evconnlistener_disable(listener);
+    timeval pause = Millis(100);
+    event_add(static_cast<Acceptor*>(a)->resume_accept, &pause);
+  });
   sockaddr_storage bound{};
   socklen_t bound_len = sizeof bound;
-  getsockname(listen_fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  getsockname(evconnlistener_get_fd(acceptor_->listener), reinterpret_cast<sockaddr*>(&bound), &bound_len);
   port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  for (auto& loop : loops_) loop->thread = std::thread([b = loop->base] { event_base_dispatch(b); });
+  // Each base is kept alive with no connections by a far timer; Stop() activates it to break
+  // the loop.
+  auto add_stop_event = [](event_base* base) {
+    event* stop = event_new(base, -1, EV_PERSIST, [](evutil_socket_t, short, void* b) {
+      event_base_loopbreak(static_cast<event_base*>(b));
+    }, base);
+    timeval forever = Seconds(3600 * 24 * 365);
+    event_add(stop, &forever);
+    return stop;
+  };
+  for (auto& loop : loops_) {
+    loop->stop_event = add_stop_event(loop->base);
+    loop->thread = std::thread([b = loop->base] { event_base_dispatch(b); });
+  }
+  acceptor_->stop_event = add_stop_event(acceptor_->base);
+  acceptor_->thread = std::thread([b = acceptor_->base] { event_base_dispatch(b); });
   return Status::Ok();
 }
 
 void HttpServer::Stop() {
+  // The acceptor first, so no connection is handed to a loop that has stopped.
+  if (acceptor_) {
+    if (acceptor_->thread.joinable()) {
+      event_active(acceptor_->stop_event, EV_TIMEOUT, 0);
+      acceptor_->thread.join();
+    }
+    if (acceptor_->listener) evconnlistener_free(acceptor_->listener);
+    if (acceptor_->resume_accept) event_free(acceptor_->resume_accept);
+    if (acceptor_->stop_event) event_free(acceptor_->stop_event);
+    event_base_free(acceptor_->base);
+    acceptor_.reset();
+  }
   for (auto& loop : loops_)
     if (loop->thread.joinable()) event_active(loop->stop_event, EV_TIMEOUT, 0);
   for (auto& loop : loops_)
     if (loop->thread.joinable()) loop->thread.join();
   for (auto& loop : loops_) {
     while (!loop->connections.empty()) Close(*loop->connections.begin());
-    if (loop->listener) evconnlistener_free(loop->listener);
-    if (loop->resume_accept) event_free(loop->resume_accept);
+    for (auto& pending : loop->pending) ::close(pending.first);
+    if (loop->adopt_event) event_free(loop->adopt_event);
     if (loop->stop_event) event_free(loop->stop_event);
     event_base_free(loop->base);
   }

@@ -3,11 +3,13 @@
 // (a body over its cap, a malformed head) with HTML pages of its own and has no hook to
 // change that; here the server's own refusals go through HttpResponse::Error too.
 //
-// Several loops (one thread each) accept on one listening socket, so a handler blocked on
-// a disk or a remote call holds up only the connections of its loop. The loops' callbacks
-// only move bytes and change connection state: HttpRequestHead::Parse reads the head, and a
-// request whose head and body (Content-Length) have arrived goes to the handler, in the
-// loop's thread. Keep-alive and pipelined requests are answered in order.
+// One thread accepts connections and hands each to a worker loop (one thread each): one not
+// running a handler, with the fewest connections. So a handler blocked on a disk or a remote
+// call holds up only the connections already on its loop, and new connections go elsewhere. The loops' callbacks only move
+// bytes and change connection state: HttpRequestHead::Parse reads the head (once its end has
+// arrived), and a request whose head and body (Content-Length) have arrived goes to the
+// handler, in the loop's thread. Keep-alive (HTTP/1.1, and 1.0 with "Connection:
+// keep-alive") and pipelined requests are answered in order.
 //
 // A body longer than `max_body_bytes` is refused with 413 as soon as its head arrives
 // (before "100 Continue", if the client asked for it), without reading the body into
@@ -45,8 +47,9 @@ struct HttpServerOptions {
   // Appended to the 413 message, to tell the client which limit it hit and where it is
   // set ("files are limited to 16 MiB (--max-upload-mb)"). Default: none.
   std::string body_limit_note;
-  // A connection with a request under way that sends nothing for this long gets 408; an
-  // idle keep-alive connection is closed. Also bounds a stalled write. Default: 60 s.
+  // A connection with a request under way that sends nothing for this long, or whose
+  // request head has not all arrived this long after its first byte, gets 408; an idle
+  // keep-alive connection is closed. Also bounds a stalled write. Default: 60 s.
   int timeout_s = 60;
   int linger_ms = 2000;                   // Default: 2 s; see the class comment.
 };
@@ -71,9 +74,11 @@ class HttpServer {
 
  private:
   struct Loop;
+  struct Acceptor;
   struct Connection;
 
-  static void OnAccept(evconnlistener* listener, int fd, sockaddr* addr, int len, void* loop);
+  static void OnAccept(evconnlistener* listener, int fd, sockaddr* addr, int len, void* server);
+  static void OnAdopt(int, short, void* loop);
   static void OnRead(bufferevent* bev, void* conn);
   static void OnWrite(bufferevent* bev, void* conn);
   static void OnEvent(bufferevent* bev, short what, void* conn);
@@ -87,6 +92,7 @@ class HttpServer {
   HttpServerOptions options_;
   Handler handler_;
   uint16_t port_ = 0;
+  std::unique_ptr<Acceptor> acceptor_;
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 

@@ -51,6 +51,15 @@ Result<int> IntParam(const std::string& query, const std::string& name, int fall
   return static_cast<int>(v);
 }
 
+// Compares in time that depends only on the lengths, so the token cannot be guessed byte
+// by byte from answer times.
+bool SameSecret(const std::string& given, const std::string& expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
+  return diff == 0;
+}
+
 }  // namespace
 
 ManagerApi::ManagerApi(Coordinator* coordinator, std::string admin_token)
@@ -84,7 +93,7 @@ HttpResponse ManagerApi::Resize(const std::string& body) {
 HttpResponse ManagerApi::Handle(const std::string& method, const std::string& path, const std::string& query,
                                 const std::string& body, const std::string& authorization) {
   bool change = method != "GET" && method != "HEAD";
-  if (change && !admin_token_.empty() && authorization != "Bearer " + admin_token_)
+  if (change && !admin_token_.empty() && !SameSecret(authorization, "Bearer " + admin_token_))
     return Error(401, "this change needs the admin token (Authorization: Bearer TOKEN)");
 
   if (method == "GET") {

@@ -37,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     case HttpHeadParse::Outcome::kComplete: {
       Check(p.head_bytes > 0 && p.head_bytes <= data.size());
       Check(p.head.content_length >= 0);
+      size_t leading = 0;  // empty lines before the request line do not count against the limit
+      while (leading < data.size() && (data[leading] == '\r' || data[leading] == '\n')) ++leading;
+      Check(p.head_bytes - leading <= limit);
       Check(!p.head.method.empty() && !p.head.path.empty());
       HttpHeadParse again = HttpRequestHead::Parse(data.substr(0, p.head_bytes), limit);
       Check(again.outcome == HttpHeadParse::Outcome::kComplete && again.head_bytes == p.head_bytes);

@@ -75,6 +75,11 @@ TEST(HttpRequestHead, ExpectContinue) {
   ASSERT_EQ(p.outcome, Outcome::kComplete);
   EXPECT_TRUE(p.head.expect_continue);
   ExpectRefused("POST / HTTP/1.1\r\nExpect: something-else\r\n\r\n", 417, "Expect:");
+  // HTTP/1.0 knows no expectations: ignored, never answered with 100 or 417.
+  HttpHeadParse old = Parse("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  ASSERT_EQ(old.outcome, Outcome::kComplete);
+  EXPECT_FALSE(old.head.expect_continue);
+  EXPECT_EQ(Parse("POST / HTTP/1.0\r\nExpect: something-else\r\n\r\n").outcome, Outcome::kComplete);
 }
 
 TEST(HttpRequestHead, RefusesMalformedRequestLines) {
