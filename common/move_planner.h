@@ -26,6 +26,11 @@ namespace mcscale {
 // epoch's migration at the drain timeout: movers stop and mark their regions stopped.
 inline constexpr const char* kMigrationCancelField = "cancel_ms";
 
+// The flag bit of a tombstone: frontends write one (an empty value) where a key was deleted
+// or overwritten on its new owner during a migration, and the mover never copies over it.
+// Applications may not set this bit.
+inline constexpr uint32_t kTombstoneFlag = 0x80000000u;
+
 // One entry of a moves stream.
 struct MoveOrder {
   int64_t epoch = 0;

@@ -18,13 +18,11 @@
 #include <vector>
 
 #include "common/frontend_lease.h"
+#include "common/move_planner.h"  // kTombstoneFlag
 #include "common/pool_state.h"
 #include "common/region_map.h"
 
 namespace mcscale {
-
-// The flag bit reserved for tombstones; applications may not set it.
-constexpr uint32_t kTombstoneFlag = 0x80000000u;
 
 enum class StepKind { kSet, kAdd, kDelete, kTombstone };
 

@@ -115,8 +115,6 @@ struct MoveHooks {
 class Mover {
  public:
   static constexpr const char* kGroup = "movers";
-  // The tombstone flag bit the frontends write (frontend/routing_table.h kTombstoneFlag).
-  static constexpr uint32_t kTombstoneFlag = 0x80000000u;
   // Largest relative exptime memcached takes; anything larger is an absolute unix time.
   static constexpr int64_t kMaxRelativeTtlS = 30 * 24 * 3600;
 

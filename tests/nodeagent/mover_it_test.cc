@@ -20,7 +20,7 @@
 #include "common/redis_keys.h"
 #include "nodeagent/mover.h"
 #include "common/region_map.h"
-#include "frontend/routing_table.h"
+#include "common/move_planner.h"
 #include "tests/harness/test_servers.h"
 
 namespace mcscale {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/routing_table.h"
+#include "common/move_planner.h"
 
 namespace mcscale {
 namespace {
@@ -171,7 +171,6 @@ void ExpectStoredBeforeDeleted(EventLog* log, const std::vector<std::string>& ke
   }
 }
 
-TEST(Mover, TombstoneFlagIsTheFrontendsOne) { EXPECT_EQ(Mover::kTombstoneFlag, kTombstoneFlag); }
 
 TEST(Mover, ClassifyCopiesLiveKeysWithFlagsAndTtl) {
   SourceItem item = Mover::Classify(Va("x", "5", "120"));
