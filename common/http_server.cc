@@ -57,7 +57,10 @@ struct HttpServer::Acceptor {
   event_base* base = nullptr;
   evconnlistener* listener = nullptr;
   event* stop_event = nullptr;
-  event* resume_accept = nullptr;  // re-enables accepting after an accept() error
+  // Re-enables accepting (after an accept() error, or once a connection closed below the
+  // cap); accepting stays off while max_connections are open.
+  event* resume_accept = nullptr;
+  HttpServer* server = nullptr;
   std::thread thread;
 };
 
@@ -100,8 +103,14 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler)
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::OnAccept(evconnlistener*, int fd, sockaddr* addr, int, void* arg) {
+void HttpServer::OnAccept(evconnlistener* listener, int fd, sockaddr* addr, int, void* arg) {
   auto* server = static_cast<HttpServer*>(arg);
+  if (++server->open_ >= server->options_.max_connections) {
+    // More wait in the kernel's listen backlog until a connection closes.
+    evconnlistener_disable(listener);
+    spdlog::warn("http: {} connections open, the limit; new connections wait until one closes",
+                 server->options_.max_connections);
+  }
   // A loop inside a handler (which may block on a disk or a remote call) is the last
   // choice; among the others, the one with the fewest connections.
   auto rank = [](const Loop& l) { return std::make_pair(l.in_handler.load(), l.load.load()); };
@@ -133,6 +142,7 @@ void HttpServer::OnAdopt(int, short, void* arg) {
     if (c->bev == nullptr) {
       ::close(fd);
       --loop->load;
+      --loop->server->open_;
       delete c;
       continue;
     }
@@ -309,6 +319,10 @@ void HttpServer::StartLinger(Connection* c) {
 void HttpServer::Close(Connection* c) {
   c->loop->connections.erase(c);
   --c->loop->load;
+  HttpServer* server = c->loop->server;
+  // From the cap to below it: the acceptor may accept again (it checks, in its own thread).
+  if (server->open_.fetch_sub(1) == server->options_.max_connections && server->acceptor_)
+    event_active(server->acceptor_->resume_accept, EV_TIMEOUT, 0);
   bufferevent_free(c->bev);
   delete c;
 }
@@ -342,8 +356,10 @@ Status HttpServer::Start(const HostPort& address) {
     return Status::Io("cannot listen on " + address.ToString() + " (address in use or not local)");
   }
   // Out of descriptors, accept() fails at once again and again: pause accepting for 100 ms.
+  acceptor_->server = this;
   acceptor_->resume_accept = event_new(acceptor_->base, -1, 0, [](evutil_socket_t, short, void* a) {
-    evconnlistener_enable(static_cast<Acceptor*>(a)->listener);
+    auto* acceptor = static_cast<Acceptor*>(a);
+    if (acceptor->server->open_ < acceptor->server->options_.max_connections) evconnlistener_enable(acceptor->listener);
   }, acceptor_.get());
   evconnlistener_set_error_cb(acceptor_->listener, [](evconnlistener* listener, void* a) {
     spdlog::warn("http: accept failed: {}; pausing accepts for 100 ms",
@@ -377,17 +393,11 @@ Status HttpServer::Start(const HostPort& address) {
 }
 
 void HttpServer::Stop() {
-  // The acceptor first, so no connection is handed to a loop that has stopped.
-  if (acceptor_) {
-    if (acceptor_->thread.joinable()) {
-      event_active(acceptor_->stop_event, EV_TIMEOUT, 0);
-      acceptor_->thread.join();
-    }
-    if (acceptor_->listener) evconnlistener_free(acceptor_->listener);
-    if (acceptor_->resume_accept) event_free(acceptor_->resume_accept);
-    if (acceptor_->stop_event) event_free(acceptor_->stop_event);
-    event_base_free(acceptor_->base);
-    acceptor_.reset();
+  // The acceptor's thread first, so no connection is handed to a loop that has stopped; its
+  // events are freed last, as closing connections may still activate them.
+  if (acceptor_ && acceptor_->thread.joinable()) {
+    event_active(acceptor_->stop_event, EV_TIMEOUT, 0);
+    acceptor_->thread.join();
   }
   for (auto& loop : loops_)
     if (loop->thread.joinable()) event_active(loop->stop_event, EV_TIMEOUT, 0);
@@ -396,11 +406,20 @@ void HttpServer::Stop() {
   for (auto& loop : loops_) {
     while (!loop->connections.empty()) Close(*loop->connections.begin());
     for (auto& pending : loop->pending) ::close(pending.first);
+    open_ -= static_cast<int>(loop->pending.size());
+    loop->pending.clear();
     if (loop->adopt_event) event_free(loop->adopt_event);
     if (loop->stop_event) event_free(loop->stop_event);
     event_base_free(loop->base);
   }
   loops_.clear();
+  if (acceptor_) {
+    if (acceptor_->listener) evconnlistener_free(acceptor_->listener);
+    if (acceptor_->resume_accept) event_free(acceptor_->resume_accept);
+    if (acceptor_->stop_event) event_free(acceptor_->stop_event);
+    event_base_free(acceptor_->base);
+    acceptor_.reset();
+  }
 }
 
 }  // namespace mcscale

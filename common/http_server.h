@@ -22,6 +22,7 @@
 #ifndef MCSCALE_COMMON_HTTP_SERVER_H_
 #define MCSCALE_COMMON_HTTP_SERVER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,9 @@ struct HttpServerOptions {
   // keep-alive connection is closed. Also bounds a stalled write. Default: 60 s.
   int timeout_s = 60;
   int linger_ms = 2000;                   // Default: 2 s; see the class comment.
+  // Open connections at most; more wait in the listen backlog until one closes (each may
+  // buffer a request of up to max_body_bytes). Default: 1024.
+  int max_connections = 1024;
 };
 
 class HttpServer {
@@ -92,6 +96,7 @@ class HttpServer {
   HttpServerOptions options_;
   Handler handler_;
   uint16_t port_ = 0;
+  std::atomic<int> open_{0};  // connections accepted and not closed, over all loops
   std::unique_ptr<Acceptor> acceptor_;
   std::vector<std::unique_ptr<Loop>> loops_;
 };

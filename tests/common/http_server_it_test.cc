@@ -472,6 +472,29 @@ TEST(HttpServer, Http10KeepAliveIsAnsweredAsKeepAlive) {
   EXPECT_EQ(r->status, 200);
 }
 
+TEST(HttpServer, ConnectionsOverTheCapWaitUntilOneCloses) {
+  HttpServerOptions o;
+  o.max_connections = 2;
+  o.threads = 2;
+  EchoServer s(o);
+  auto first = std::make_unique<Client>(s.port());
+  Client second(s.port());
+  for (Client* c : {first.get(), &second}) {
+    ASSERT_TRUE(c->Send(Get("/open")));
+    ASSERT_TRUE(c->Read());
+  }
+  // The third connects (the kernel's backlog) but is not served while two are open.
+  Client third(s.port());
+  ASSERT_TRUE(third.connected());
+  ASSERT_TRUE(third.Send(Get("/third")));
+  EXPECT_FALSE(third.Read(500)) << "served over the cap";
+  EXPECT_EQ(s.calls, 2);
+  first.reset();  // one closes: the third gets its turn
+  auto r = third.Read(20000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["path"], "/third");
+}
+
 TEST(HttpServer, ListeningSocketIsNotInheritedByChildProcesses) {
   HttpServerOptions o;
   o.threads = 3;
