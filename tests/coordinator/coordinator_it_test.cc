@@ -368,8 +368,10 @@ TEST(CoordinatorIt, ApiAnswersPromptlyWhileProbesOfStoppedNodesHang) {
   for (int64_t m : ms) all += std::to_string(m) + " ";
   std::cerr << "GET /api/pool while 2 probes hang, ms: " << all << "(median " << sorted[sorted.size() / 2] << ", max "
             << sorted.back() << ")\n";
-  EXPECT_LT(sorted[sorted.size() / 2], 100) << all;
-  EXPECT_LT(sorted[sorted.size() * 9 / 10], 300) << all;
+  // Holding the lock through two 500 ms probes made the median about 950 ms; a busy machine
+  // stays far below these bounds without it.
+  EXPECT_LT(sorted[sorted.size() / 2], 300) << all;
+  EXPECT_LT(sorted[sorted.size() * 9 / 10], 600) << all;
   // The nodes are still in the pool: slow, not failed.
   EXPECT_EQ(pool.Pool()->nodes.size(), 3u);
 }

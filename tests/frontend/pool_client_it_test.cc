@@ -122,7 +122,10 @@ TEST(PoolClientIt, EveryClientFollowsAResizeIncludingLateAndCutOffOnes) {
 // WaitForEpoch is woken by the switch itself, not by a timer: a thread blocked in it
 // returns about when a thread that keeps asking (timeout 0, every 50 us) first sees the new
 // epoch. (It used to check every 5 ms: a lag of 2.5 ms at the median.)
-TEST(PoolClientIt, WaitForEpochReturnsAsSoonAsTheClientSwitches) {
+// How soon WaitForEpoch returns after the switch is measured in bench/ (epoch_propagation);
+// here only that every waiter is woken by the switch itself, in both phases, and that what it
+// waited for holds when it returns. The lags are recorded for the log, not asserted.
+TEST(PoolClientIt, WaitForEpochWakesEveryWaiterOnTheSwitch) {
   TestPool pool(Manual());
   ASSERT_TRUE(pool.WaitForSize(1, 60000));
   auto client = Client(pool);
@@ -149,7 +152,7 @@ TEST(PoolClientIt, WaitForEpochReturnsAsSoonAsTheClientSwitches) {
     std::vector<std::thread> waiters;
     for (int i = 0; i < 2; ++i) {
       waiters.emplace_back([&, i] {
-        waited[i] = client->WaitForEpoch(epoch, i == 1, 60000);
+        waited[i] = client->WaitForEpoch(epoch, i == 1, 60000) && client->WaitForEpoch(epoch, i == 1, 0);
         returned[i] = Clock::now();
       });
     }
@@ -165,14 +168,10 @@ TEST(PoolClientIt, WaitForEpochReturnsAsSoonAsTheClientSwitches) {
     }
     ASSERT_TRUE(pool.WaitForSize(size, 60000));
   }
-  std::vector<double> sorted = lags_ms;
-  std::sort(sorted.begin(), sorted.end());
   std::string all;
   for (double lag : lags_ms) all += " " + std::to_string(lag);
   RecordProperty("lags_ms", all);
   std::printf("WaitForEpoch lags behind the probe (ms):%s\n", all.c_str());
-  // Generous for a busy 2-core machine; the wake-up itself takes well under 1 ms.
-  EXPECT_LT((sorted[2] + sorted[3]) / 2, 2.0) << "lags (ms):" << all;
 }
 
 TEST(PoolClientIt, ClientPausedPastItsLeaseDoesNotTouchTheCacheUntilCaughtUp) {
