@@ -156,7 +156,12 @@ TEST_F(AgentIt, EntriesCarryTheNodesCounters) {
   ASSERT_EQ(node->curr_items, 10u);
 
   int64_t after = WallMs();
-  MetricSample s = WaitForSample(after, [](const MetricSample& m) { return m.up; }, "with up=1 after the operations");
+  // A sample stamped after the operations may still hold stats read just before the last of
+  // them: wait for one that has seen every get.
+  const uint64_t gets = node->cmd_get;
+  MetricSample s = WaitForSample(
+      after, [gets](const MetricSample& m) { return m.up && m.counters.cmd_get >= gets; },
+      "with up=1 and every get counted");
   EXPECT_EQ(s.address, memcached_.address());
   EXPECT_EQ(s.counters.get_hits, node->get_hits);
   EXPECT_EQ(s.counters.get_misses, node->get_misses);
